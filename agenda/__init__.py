@@ -1,0 +1,1 @@
+"""Meetings' schedule: model, storage, validation, exports, live control."""

@@ -1,0 +1,1 @@
+"""Booths, language channels, interpreter consoles, relay and handover."""

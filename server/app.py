@@ -1,0 +1,107 @@
+"""The ASGI application, built by :func:`create_app` from settings."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from agenda.sqlite_store import SqliteMeetingStore
+from agenda.store import MeetingStore
+from server.actions import Dispatcher
+from server.auth.tokens import TokenAuthority, load_secret
+from server.config import Settings
+from server.hub import Hub
+from server.media.codecs import CodecStats
+from server.signalling import SignallingSession
+from server.whip import WhipService
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent.parent / "client" / "static"
+PAGES = ("delegate", "console", "organiser", "venue")
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything one server process holds; built once per app."""
+
+    settings: Settings
+    store: MeetingStore
+    authority: TokenAuthority
+    stats: CodecStats
+    hub: Hub
+    dispatcher: Dispatcher
+    whip: WhipService
+
+
+def build_services(settings: Settings, store: MeetingStore | None = None) -> Services:
+    store = store or SqliteMeetingStore(settings.data_dir / "silkhall.sqlite")
+    authority = TokenAuthority(load_secret(settings.data_dir))
+    stats = CodecStats()
+    hub = Hub(settings, store, stats)
+    dispatcher = Dispatcher(settings, authority, hub)
+    hub.renegotiate = dispatcher.renegotiate
+    whip = WhipService(settings, authority, hub)
+    return Services(settings, store, authority, stats, hub, dispatcher, whip)
+
+
+def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlette:
+    services = build_services(settings, store)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "meetings": len(services.hub.rooms)})
+
+    async def metrics(request: Request) -> Response:
+        rooms = {
+            mid: {
+                "participants": len(room.participants),
+                "listeners": len(room.listeners),
+                "floor_sources": len(room.mixer.source_ids),
+                "mixer_ticks": room.mixer.ticks,
+            }
+            for mid, room in services.hub.rooms.items()
+        }
+        return JSONResponse({"codec": services.stats.snapshot(), "rooms": rooms})
+
+    async def signalling(ws: WebSocket) -> None:
+        await SignallingSession(ws, settings.limits, services.dispatcher).run()
+
+    async def page(request: Request) -> Response:
+        name = request.path_params["page"]
+        if name not in PAGES:
+            return PlainTextResponse("not found\n", status_code=404)
+        return FileResponse(STATIC / f"{name}.html")
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await services.hub.close()
+            await services.store.close()
+
+    routes: list[BaseRoute] = [
+        Route("/", index),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        WebSocketRoute("/ws", signalling),
+        *services.whip.routes(),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Route("/{page}/{meeting}", page),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.services = services
+    return app

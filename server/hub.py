@@ -1,0 +1,79 @@
+"""The live meetings of this process, opened on demand from the store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from agenda.store import MeetingStore
+from server.config import Settings
+from server.media.codecs import CodecStats
+from server.participant import Participant
+from server.room import Room
+
+
+class UnknownMeeting(LookupError):
+    pass
+
+
+class Hub:
+    def __init__(
+        self,
+        settings: Settings,
+        store: MeetingStore,
+        stats: CodecStats,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self.stats = stats
+        # Set by the dispatcher: how a room asks for a new offer to a client.
+        self.renegotiate: Callable[[Participant], None] = lambda participant: None
+        self.rooms: dict[str, Room] = {}
+        self._lock = asyncio.Lock()
+        self._idle: dict[str, asyncio.TimerHandle] = {}
+
+    async def open(self, meeting_id: str) -> Room:
+        async with self._lock:
+            room = self.rooms.get(meeting_id)
+            if room is not None:
+                self._keep(meeting_id)
+                return room
+            meeting = await self._store.get(meeting_id)
+            if meeting is None:
+                raise UnknownMeeting(meeting_id)
+            room = Room(meeting, self._settings.media, self.stats)
+            room.start(self.renegotiate)
+            self.rooms[meeting_id] = room
+            return room
+
+    def get(self, meeting_id: str) -> Room | None:
+        return self.rooms.get(meeting_id)
+
+    def _keep(self, meeting_id: str) -> None:
+        handle = self._idle.pop(meeting_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def released(self, room: Room) -> None:
+        """Someone left: close the room later if it stays empty."""
+        if not room.empty or room.meeting.id in self._idle:
+            return
+        loop = asyncio.get_running_loop()
+        self._idle[room.meeting.id] = loop.call_later(
+            self._settings.idle_close, lambda: asyncio.ensure_future(self._close_idle(room))
+        )
+
+    async def _close_idle(self, room: Room) -> None:
+        async with self._lock:
+            self._idle.pop(room.meeting.id, None)
+            if room.empty and self.rooms.get(room.meeting.id) is room:
+                del self.rooms[room.meeting.id]
+                await room.close()
+
+    async def close(self) -> None:
+        for handle in self._idle.values():
+            handle.cancel()
+        self._idle.clear()
+        for room in list(self.rooms.values()):
+            await room.close()
+        self.rooms.clear()

@@ -1,0 +1,300 @@
+"""The signalling protocol: every WebSocket message, typed and validated.
+
+Pure module, no I/O. Clients send :data:`ClientMessage`, the server answers
+with :data:`ServerMessage`; each is a JSON object whose ``type`` names its
+schema. ``docs/protocol.md`` is the prose specification of this module.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SDP = 60_000
+
+Id = Annotated[str, Field(min_length=1, max_length=128)]
+Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+
+
+class ErrorCode(StrEnum):
+    BAD_JSON = "bad_json"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID_MESSAGE = "invalid_message"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    NOT_AUTHENTICATED = "not_authenticated"
+    ALREADY_AUTHENTICATED = "already_authenticated"
+    PROTOCOL_VERSION = "protocol_version"
+    BAD_TOKEN = "bad_token"
+    TOKEN_EXPIRED = "token_expired"
+    WRONG_MEETING = "wrong_meeting"
+    UNKNOWN_MEETING = "unknown_meeting"
+    FORBIDDEN = "forbidden"
+    BAD_SDP = "bad_sdp"
+    BAD_STATE = "bad_state"
+    NOT_FOUND = "not_found"
+    INTERLOCK = "interlock"
+    LIMIT = "limit"
+    INTERNAL = "internal"
+
+
+class ProtocolError(Exception):
+    """A message the server refuses; becomes an ``error`` message."""
+
+    def __init__(
+        self, code: ErrorCode, message: str, *, field: str | None = None, ref: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.ref = ref
+
+    def to_message(self) -> ErrorMessage:
+        return ErrorMessage(code=self.code, message=self.message, field=self.field, ref=self.ref)
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- client to server -------------------------------------------------------
+
+
+class Hello(Message):
+    type: Literal["hello"]
+    protocol: int
+    token: Annotated[str, Field(min_length=1, max_length=4096)]
+    meeting: Id
+    # A participant id given by an earlier welcome: come back as the same
+    # participant after a reconnect (only for shared invitations).
+    resume: Id | None = None
+
+
+class Answer(Message):
+    type: Literal["answer"]
+    sdp: Annotated[str, Field(min_length=1, max_length=MAX_SDP)]
+
+
+class Candidate(Message):
+    type: Literal["candidate"]
+    candidate: Annotated[str, Field(max_length=1024)]
+    sdp_mid: Annotated[str, Field(max_length=32)] | None = None
+    sdp_mline_index: Annotated[int, Field(ge=0, le=255)] | None = None
+
+
+class MediaState(Message):
+    type: Literal["media"]
+    mic: bool
+    camera: bool
+
+
+class View(Message):
+    type: Literal["view"]
+    participants: Annotated[list[Id], Field(max_length=9)]
+
+
+class Listen(Message):
+    type: Literal["listen"]
+    language: Annotated[str, Field(pattern=r"^(floor|[a-z]{2,3})$")]
+
+
+class Ping(Message):
+    type: Literal["ping"]
+    id: int = 0
+
+
+class Leave(Message):
+    type: Literal["leave"]
+
+
+ClientMessage = Annotated[
+    Hello | Answer | Candidate | MediaState | View | Listen | Ping | Leave,
+    Field(discriminator="type"),
+]
+_client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+CLIENT_TYPES = frozenset(
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in (Hello, Answer, Candidate, MediaState, View, Listen, Ping, Leave)
+)
+
+
+# --- server to client -------------------------------------------------------
+
+
+class ParticipantInfo(Message):
+    id: str
+    name: str
+    role: str
+    venue: str | None = None
+    booth: str | None = None
+    mic: bool = False
+    camera: bool = False
+    on_floor: bool = False
+    hand_raised: bool = False
+
+
+class LanguageInfo(Message):
+    code: str
+    name: str
+
+
+class VenueInfo(Message):
+    id: str
+    name: str
+    city: str
+    timezone: str
+    pa_language: str
+
+
+class BoothInfo(Message):
+    id: str
+    a: str
+    b: str | None
+    understands: list[str]
+
+
+class MeetingInfo(Message):
+    id: str
+    title: dict[str, str]
+    timezone: str
+    languages: list[LanguageInfo]
+    venues: list[VenueInfo]
+    booths: list[BoothInfo]
+
+
+class Limits(Message):
+    max_message_bytes: int
+    messages_per_second: float
+    burst: int
+
+
+class IceServer(Message):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class Welcome(Message):
+    type: Literal["welcome"] = "welcome"
+    protocol: int = PROTOCOL_VERSION
+    you: ParticipantInfo
+    meeting: MeetingInfo
+    participants: list[ParticipantInfo]
+    limits: Limits
+    ice_servers: list[IceServer]
+
+
+class Slot(Message):
+    """What one media line carries: ``use`` says what for."""
+
+    mid: str
+    kind: Literal["audio", "video"]
+    use: Literal["mic", "camera", "floor", "language", "incoming", "video", "pa"]
+    participant: str | None = None
+    channel: str | None = None
+
+
+class Offer(Message):
+    type: Literal["offer"] = "offer"
+    sdp: str
+    slots: list[Slot]
+
+
+class Slots(Message):
+    type: Literal["slots"] = "slots"
+    slots: list[Slot]
+
+
+class ParticipantJoined(Message):
+    type: Literal["participant_joined"] = "participant_joined"
+    participant: ParticipantInfo
+
+
+class ParticipantUpdated(Message):
+    type: Literal["participant_updated"] = "participant_updated"
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(Message):
+    type: Literal["participant_left"] = "participant_left"
+    id: str
+
+
+class ActiveSpeaker(Message):
+    type: Literal["active_speaker"] = "active_speaker"
+    participant: str | None
+
+
+class Pong(Message):
+    type: Literal["pong"] = "pong"
+    id: int
+
+
+class ErrorMessage(Message):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    field: str | None = None
+    ref: str | None = None
+
+
+class Bye(Message):
+    type: Literal["bye"] = "bye"
+    reason: str
+
+
+ServerMessage = (
+    Welcome
+    | Offer
+    | Slots
+    | ParticipantJoined
+    | ParticipantUpdated
+    | ParticipantLeft
+    | ActiveSpeaker
+    | Pong
+    | ErrorMessage
+    | Bye
+)
+
+
+def parse_client_message(raw: str | bytes, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
+    """Parse and validate one client message, or raise :class:`ProtocolError`."""
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE, f"message of {size} bytes exceeds the limit of {max_bytes}"
+        )
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, "a message must be a JSON object")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError(
+            ErrorCode.INVALID_MESSAGE, "a message needs a string field 'type'", field="type"
+        )
+    if kind not in CLIENT_TYPES:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}", ref=kind)
+    try:
+        return _client_adapter.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(p) for p in first["loc"][1:]) or "type"
+        raise ProtocolError(
+            ErrorCode.INVALID_MESSAGE,
+            f"{location}: {first['msg']}",
+            field=location,
+            ref=kind,
+        ) from exc
+
+
+def encode(message: Message) -> str:
+    return message.model_dump_json(exclude_none=False)

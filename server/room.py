@@ -1,0 +1,343 @@
+"""A live meeting: its participants, the floor, the channels, and who
+receives what.
+
+Routing is declarative: :meth:`Room.reconcile` computes, for every
+participant, which source each of their send slots should carry, and applies
+the difference. It runs after every event and on a short tick (for loudness
+and active-speaker changes), so no event handler has to know about slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+
+from agenda.languages import endonym
+from agenda.model import Meeting
+from interpretation.channel import ChannelOutput
+from server.auth.roles import Permission, Role
+from server.media.codecs import CodecStats
+from server.media.mixer import FloorMixer
+from server.media.peer import SendSlot, ServerPeer
+from server.media.settings import MediaSettings
+from server.media.tracks import Source
+from server.participant import Participant
+from server.protocol import (
+    ActiveSpeaker,
+    BoothInfo,
+    LanguageInfo,
+    MeetingInfo,
+    Message,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    Slot,
+    Slots,
+    VenueInfo,
+)
+
+log = logging.getLogger(__name__)
+
+TICK = 0.25
+SILENT_LEVEL = 100.0  # -dBov; quieter than this does not count as speaking
+SPEAKER_MARGIN = 6.0  # dB louder needed to take active speaker from another
+
+
+class Room:
+    def __init__(
+        self,
+        meeting: Meeting,
+        settings: MediaSettings,
+        stats: CodecStats,
+    ) -> None:
+        self.meeting = meeting
+        self.settings = settings
+        self.stats = stats
+        self.participants: dict[str, Participant] = {}
+        self.mixer = FloorMixer(meeting.id, stats)
+        self.channels: dict[str, ChannelOutput] = {
+            lang: ChannelOutput(meeting.id, lang, endonym(lang)) for lang in meeting.languages
+        }
+        self.listeners: dict[str, tuple[ServerPeer, SendSlot]] = {}
+        self.active_speaker: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._renegotiate: Callable[[Participant], None] | None = None
+        self.closed = False
+
+    # --- lifecycle --------------------------------------------------------
+
+    def start(self, renegotiate: Callable[[Participant], None]) -> None:
+        self._renegotiate = renegotiate
+        self.mixer.start()
+        self.route_channels()
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    async def close(self) -> None:
+        self.closed = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for participant in list(self.participants.values()):
+            await self.remove(participant.id, "meeting closed")
+        for listener_id in list(self.listeners):
+            await self.remove_listener(listener_id)
+        for channel in self.channels.values():
+            channel.close()
+        await self.mixer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            try:
+                self.update_active_speaker()
+                self.reconcile()
+            except Exception:  # one bad tick must not end the meeting's routing
+                log.exception("room %s tick failed", self.meeting.id)
+
+    @property
+    def empty(self) -> bool:
+        return not self.participants and not self.listeners
+
+    # --- description ------------------------------------------------------
+
+    def meeting_info(self) -> MeetingInfo:
+        m = self.meeting
+        return MeetingInfo(
+            id=m.id,
+            title=m.title,
+            timezone=m.timezone,
+            languages=[LanguageInfo(code=c, name=endonym(c)) for c in m.languages],
+            venues=[
+                VenueInfo(
+                    id=v.id, name=v.name, city=v.city, timezone=v.timezone,
+                    pa_language=v.pa_language,
+                )
+                for v in m.venues
+            ],
+            booths=[
+                BoothInfo(id=b.id, a=b.a, b=b.b, understands=list(b.understands))
+                for b in m.booths
+            ],
+        )
+
+    def broadcast(self, message: Message, exclude: str | None = None) -> None:
+        for participant in list(self.participants.values()):
+            if participant.id != exclude:
+                participant.send(message)
+
+    # --- membership -------------------------------------------------------
+
+    def add(self, participant: Participant) -> None:
+        self.participants[participant.id] = participant
+        self.refresh_floor()
+        self.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant.id)
+        self.reconcile()
+
+    async def remove(self, participant_id: str, reason: str) -> Participant | None:
+        participant = self.participants.pop(participant_id, None)
+        if participant is None:
+            return None
+        log.info("%s left %s: %s", participant_id, self.meeting.id, reason)
+        peer, participant.peer = participant.peer, None
+        if self.active_speaker == participant_id:
+            self.active_speaker = None
+            self.broadcast(ActiveSpeaker(participant=None))
+        self.refresh_floor()
+        self.route_channels()
+        self.broadcast(ParticipantLeft(id=participant_id))
+        self.reconcile()
+        if peer is not None:
+            await peer.close()
+        return participant
+
+    def updated(self, participant: Participant) -> None:
+        """A participant's state changed: tell everyone and re-route."""
+        self.refresh_floor()
+        self.broadcast(ParticipantUpdated(participant=participant.info()))
+        self.reconcile()
+
+    def add_listener(self, listener_id: str, peer: ServerPeer, slot: SendSlot) -> None:
+        self.listeners[listener_id] = (peer, slot)
+        slot.track.attach(self.channel_source(slot.channel or "floor"))
+
+    async def remove_listener(self, listener_id: str) -> bool:
+        entry = self.listeners.pop(listener_id, None)
+        if entry is None:
+            return False
+        await entry[0].close()
+        return True
+
+    # --- the floor --------------------------------------------------------
+
+    def is_on_floor(self, participant: Participant) -> bool:
+        if participant.can(Permission.FEED_FLOOR):
+            return not participant.muted_by_chair
+        if not participant.can(Permission.SPEAK) or not participant.mic_on:
+            return False
+        if self.meeting.moderated and participant.role is not Role.ORGANISER:
+            return participant.granted
+        return True
+
+    def floor_participants(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.on_floor]
+
+    def refresh_floor(self) -> None:
+        changed: list[Participant] = []
+        for participant in self.participants.values():
+            on_floor = self.is_on_floor(participant)
+            if on_floor != participant.on_floor:
+                participant.on_floor = on_floor
+                changed.append(participant)
+        self.mixer.set_sources([p.mic for p in self.floor_participants()])
+        for participant in changed:
+            self.broadcast(ParticipantUpdated(participant=participant.info()))
+
+    def channel_source(self, name: str) -> Source | None:
+        if name == "floor":
+            return self.mixer.floor
+        channel = self.channels.get(name)
+        return channel.source if channel is not None else None
+
+    def route_channels(self) -> None:
+        """Point each language channel at its input (auto floor by default)."""
+        for channel in self.channels.values():
+            channel.set_input(self.mixer.floor)
+
+    # --- selection --------------------------------------------------------
+
+    def loudest(self, exclude: str | None, count: int) -> list[Source]:
+        candidates = [
+            p.mic for p in self.floor_participants() if p.id != exclude and p.mic.packets > 0
+        ]
+        candidates.sort(key=lambda s: s.level)
+        return candidates[:count]
+
+    def update_active_speaker(self) -> None:
+        speaking = [
+            p for p in self.floor_participants() if p.mic.level < SILENT_LEVEL
+        ]
+        if not speaking:
+            return
+        loudest = min(speaking, key=lambda p: p.mic.level)
+        current = self.participants.get(self.active_speaker or "")
+        if current is not None and current.on_floor and current is not loudest:
+            if loudest.mic.level > current.mic.level - SPEAKER_MARGIN:
+                return
+        if loudest.id != self.active_speaker:
+            self.active_speaker = loudest.id
+            self.broadcast(ActiveSpeaker(participant=loudest.id))
+
+    # --- routing ----------------------------------------------------------
+
+    def reconcile(self) -> None:
+        if self.closed:
+            return
+        for participant in list(self.participants.values()):
+            if participant.peer is not None:
+                self._route(participant, participant.peer)
+
+    def _route(self, participant: Participant, peer: ServerPeer) -> None:
+        self._attach(participant, peer)
+        slots = describe_slots(peer)
+        if slots != participant.slot_map and all(s.mid for s in slots):
+            participant.slot_map = slots
+            participant.send(Slots(slots=slots))
+
+    def _attach(self, participant: Participant, peer: ServerPeer) -> None:
+        _assign(peer.slots("floor"), self.loudest(participant.id, self.settings.audio_slots))
+        for slot in peer.slots("language"):
+            wanted = None if participant.listen == "floor" else self.channel_source(
+                participant.listen
+            )
+            slot.track.attach(wanted)
+        for slot in peer.slots("pa"):
+            slot.track.attach(self.pa_source(participant))
+        for slot in peer.slots("incoming"):
+            slot.track.attach(self.incoming_source(participant))
+        self._route_video(participant, peer)
+
+    def pa_source(self, participant: Participant) -> Source | None:
+        """What a venue's loudspeakers play: its language, never its own feed."""
+        venue = self.meeting.venue(participant.venue or "")
+        language = participant.listen if participant.listen != "floor" else None
+        if language is None and venue is not None:
+            language = venue.pa_language
+        channel = self.channels.get(language or "")
+        if channel is not None and channel.input is not self.mixer.floor:
+            return channel.source
+        return self.mixer.minus(frozenset({participant.mic.id}), f"Floor − {participant.name}")
+
+    def incoming_source(self, participant: Participant) -> Source | None:
+        return self.mixer.floor
+
+    def _route_video(self, participant: Participant, peer: ServerPeer) -> None:
+        slots = peer.slots("video")
+        wanted = self.wanted_video(participant)
+        if len(wanted) > len(slots) and len(slots) < self.settings.max_video_slots:
+            for _ in range(min(len(wanted), self.settings.max_video_slots) - len(slots)):
+                peer.add_send("video", "video")
+            if self._renegotiate is not None:
+                self._renegotiate(participant)
+            slots = peer.slots("video")
+        _assign(slots, wanted)
+
+    def wanted_video(self, participant: Participant) -> list[Source]:
+        ids: list[str] = []
+        if participant.role is Role.INTERPRETER:
+            ids = [self.active_speaker] if self.active_speaker else []
+        else:
+            ids = list(participant.view[:9])
+            if not participant.view:
+                ids = [p for p in self.participants if p != participant.id][:9]
+            if self.active_speaker and self.active_speaker not in ids:
+                ids.append(self.active_speaker)
+        out: list[Source] = []
+        for pid in ids:
+            other = self.participants.get(pid)
+            if other is None or other.id == participant.id or not other.camera_on:
+                continue
+            if other.camera.packets == 0:
+                continue
+            out.append(other.camera)
+        return out[: self.settings.max_video_slots]
+
+
+def describe_slots(peer: ServerPeer) -> list[Slot]:
+    """What each media line of a peer carries, as the client is told."""
+    described: list[Slot] = [
+        Slot(mid=line.transceiver.mid or "", kind=line.source.kind,  # type: ignore[arg-type]
+             use=line.use)  # type: ignore[arg-type]
+        for line in peer.receive_lines
+    ]
+    for slot in peer.send_slots:
+        source = slot.track.source
+        described.append(
+            Slot(
+                mid=slot.mid or "",
+                kind=slot.track.kind,
+                use=slot.use,  # type: ignore[arg-type]
+                participant=source.owner if source is not None else None,
+                channel=slot.channel or (source.id.rsplit("/", 1)[-1]
+                                         if source is not None and source.owner is None else None),
+            )
+        )
+    return described
+
+
+def _assign(slots: list[SendSlot], sources: Iterable[Source]) -> None:
+    """Give each wanted source a slot, keeping sources where they already are."""
+    wanted = list(sources)
+    keep = {id(s.track.source) for s in slots if s.track.source in wanted}
+    free = [s for s in slots if id(s.track.source) not in keep or s.track.source is None]
+    placed = {id(s.track.source) for s in slots if id(s.track.source) in keep}
+    for source in wanted:
+        if id(source) in placed:
+            continue
+        if not free:
+            break
+        free.pop(0).track.attach(source)
+        placed.add(id(source))
+    for slot in free:
+        slot.track.attach(None)
