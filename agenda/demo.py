@@ -117,7 +117,11 @@ def demo_meeting() -> Meeting:
                 "keynote",
                 20,
                 15,
-                ("Discours d'ouverture de l'ISU", "Keynote of the ISU chairman", "国际丝绸联盟主席主旨演讲"),
+                (
+                    "Discours d'ouverture de l'ISU",
+                    "Keynote of the ISU chairman",
+                    "国际丝绸联盟主席主旨演讲",
+                ),
                 "zh",
                 [{"name": "Zhang Guoqiang", "organisation": "International Silk Union",
                   "venue": "hangzhou", "language": "zh"}],

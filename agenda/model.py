@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from agenda.languages import is_known
 
@@ -28,9 +29,15 @@ Identifier = Annotated[
 ]
 
 
+# Validators raise PydanticCustomError so the API can answer with a stable
+# error code (and, for cross-field rules, the field's path in ``ctx``).
+
+
 def _language(code: str) -> str:
     if not is_known(code):
-        raise ValueError(f"unknown language {code!r}")
+        raise PydanticCustomError(
+            "unknown_language", "unknown language {code!r}", {"code": code}
+        )
     return code
 
 
@@ -38,13 +45,17 @@ def _timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
+        raise PydanticCustomError(
+            "unknown_timezone", "unknown time zone {name!r}", {"name": name}
+        ) from exc
     return name
 
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("a time needs a UTC offset (e.g. 2020-11-20T13:00:00Z)")
+        raise PydanticCustomError(
+            "naive_time", "a time needs a UTC offset (e.g. 2020-11-20T13:00:00Z)"
+        )
     return value.astimezone(UTC)
 
 
@@ -86,7 +97,11 @@ class Booth(Strict):
     @model_validator(mode="after")
     def _distinct_outputs(self) -> Booth:
         if self.b is not None and self.b == self.a:
-            raise ValueError("a booth's B output must differ from its A output")
+            raise PydanticCustomError(
+                "same_outputs",
+                "a booth's B output must differ from its A output",
+                {"field": "b"},
+            )
         return self
 
     def outputs(self) -> list[str]:
@@ -145,27 +160,35 @@ class Meeting(Strict):
     @classmethod
     def _unique_languages(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("a language is listed twice")
+            raise PydanticCustomError("duplicate_language", "a language is listed twice")
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Meeting:
         if self.end <= self.start:
-            raise ValueError("the meeting must end after it starts")
+            raise PydanticCustomError(
+                "bad_period", "the meeting must end after it starts", {"field": "end"}
+            )
         _unique_ids("venues", [v.id for v in self.venues])
         _unique_ids("booths", [b.id for b in self.booths])
         _unique_ids("items", [i.id for i in self.items])
-        for booth in self.booths:
-            for out in booth.outputs():
-                if out not in self.languages:
-                    raise ValueError(
-                        f"booth {booth.id!r} outputs {out!r}, not a language of the meeting"
+        for index, booth in enumerate(self.booths):
+            for slot, out in (("a", booth.a), ("b", booth.b)):
+                if out is not None and out not in self.languages:
+                    raise PydanticCustomError(
+                        "language_not_in_meeting",
+                        "booth {booth!r} outputs {language!r}, not a language of the meeting",
+                        {"booth": booth.id, "language": out,
+                         "field": f"booths[{index}].{slot}"},
                     )
-        for venue in self.venues:
+        for index, venue in enumerate(self.venues):
             if venue.pa_language not in self.languages:
-                raise ValueError(
-                    f"venue {venue.id!r} plays {venue.pa_language!r} on its PA, "
-                    "not a language of the meeting"
+                raise PydanticCustomError(
+                    "language_not_in_meeting",
+                    "venue {venue!r} plays {language!r} on its PA, "
+                    "not a language of the meeting",
+                    {"venue": venue.id, "language": venue.pa_language,
+                     "field": f"venues[{index}].pa_language"},
                 )
         return self
 
@@ -184,7 +207,11 @@ class Meeting(Strict):
 
 def _unique_ids(what: str, ids: list[str]) -> None:
     seen: set[str] = set()
-    for ident in ids:
+    for index, ident in enumerate(ids):
         if ident in seen:
-            raise ValueError(f"{what}: id {ident!r} is used twice")
+            raise PydanticCustomError(
+                "duplicate_id",
+                "{what}: id {ident!r} is used twice",
+                {"what": what, "ident": ident, "field": f"{what}[{index}].id"},
+            )
         seen.add(ident)
