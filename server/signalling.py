@@ -92,7 +92,7 @@ class WsConnection:
         if self._ws.application_state == WebSocketState.CONNECTED:
             try:
                 await self._ws.close(code, reason)
-            except (RuntimeError, OSError):
+            except (WebSocketDisconnect, RuntimeError, OSError):
                 pass
         self.closed.set()
 

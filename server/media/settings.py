@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aiortc import RTCConfiguration, RTCIceServer
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,4 +20,8 @@ class MediaSettings:
     max_video_slots: int = 10
 
     def rtc_configuration(self) -> RTCConfiguration:
-        return RTCConfiguration(iceServers=list(self.ice_servers))
+        # max-bundle: with aiortc's default (balanced) a send line added later
+        # keeps a transport that the answer's BUNDLE group then closes.
+        return RTCConfiguration(
+            iceServers=list(self.ice_servers), bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )

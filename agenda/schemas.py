@@ -1,0 +1,202 @@
+"""Request and response bodies of the agenda API.
+
+These classes validate the requests and are the OpenAPI document's schemas:
+one definition serves both. Field types come from :mod:`agenda.model`, so a
+patch accepts exactly what the stored model accepts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agenda.model import (
+    AgendaItem,
+    Booth,
+    Identifier,
+    ItemKind,
+    LanguageCode,
+    LocalizedText,
+    Meeting,
+    Speaker,
+    Text,
+    TimeZoneName,
+    UtcTime,
+    Venue,
+)
+from agenda.validation import Invalid, Problem
+from server.auth.roles import Role
+
+ExpectedVersion = Annotated[
+    int | None,
+    Field(
+        default=None,
+        ge=1,
+        description="the version this change is based on (instead of an If-Match header)",
+    ),
+]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MeetingPatch(_Body):
+    """Fields to replace in a meeting; absent fields stay as they are."""
+
+    title: LocalizedText | None = None
+    timezone: TimeZoneName | None = None
+    start: UtcTime | None = None
+    end: UtcTime | None = None
+    languages: list[LanguageCode] | None = None
+    venues: list[Venue] | None = None
+    booths: list[Booth] | None = None
+    items: list[AgendaItem] | None = None
+    hosts: list[Text] | None = None
+    chair: Text | None = None
+    moderated: bool | None = None
+    max_open_mics: int | None = Field(default=None, ge=1, le=50)
+    version: ExpectedVersion = None
+
+
+class ItemCreate(AgendaItem):
+    """A new agenda item. Without ``start`` it goes right after the last item."""
+
+    start: UtcTime | None = None  # type: ignore[assignment]
+    version: ExpectedVersion = None  # type: ignore[assignment]
+
+    def to_item(self, start: datetime) -> AgendaItem:
+        data = self.model_dump(exclude={"version"})
+        return AgendaItem.model_validate({**data, "start": data["start"] or start})
+
+
+class ItemPatch(_Body):
+    """Fields to replace in an agenda item; absent fields stay as they are."""
+
+    kind: ItemKind | None = None
+    title: LocalizedText | None = None
+    start: UtcTime | None = None
+    duration: int | None = Field(default=None, gt=0, le=24 * 3600, description="seconds")
+    speakers: list[Speaker] | None = None
+    floor_language: LanguageCode | None = None
+    media: Annotated[str, Field(max_length=500)] | None = None
+    shift_following: bool = Field(
+        default=True,
+        description="move the items after this one by the change of its end time",
+    )
+    version: ExpectedVersion = None
+
+
+class ReorderRequest(_Body):
+    """The full new order of the agenda, by item id."""
+
+    order: list[Identifier] = Field(min_length=1)
+    version: ExpectedVersion = None
+
+
+class VenueBody(Venue):
+    """A venue to create or replace; ``id`` defaults to the one in the path."""
+
+    id: Identifier | None = None  # type: ignore[assignment]
+    version: ExpectedVersion = None
+
+    def to_venue(self, venue_id: str) -> Venue:
+        return Venue.model_validate({**self.model_dump(exclude={"version"}), "id": venue_id})
+
+
+class BoothBody(Booth):
+    """A booth to create or replace; ``id`` defaults to the one in the path."""
+
+    id: Identifier | None = None  # type: ignore[assignment]
+    version: ExpectedVersion = None
+
+    def to_booth(self, booth_id: str) -> Booth:
+        return Booth.model_validate({**self.model_dump(exclude={"version"}), "id": booth_id})
+
+
+class VersionOnly(_Body):
+    """Body of a delete that passes its version in the body, not If-Match."""
+
+    version: ExpectedVersion = None
+
+
+class LinkRequest(_Body):
+    """Who a join link is for."""
+
+    role: Role
+    name: Text | None = None
+    booth: Identifier | None = Field(default=None, description="required for interpreters")
+    venue: Identifier | None = Field(default=None, description="required for venues")
+    ttl: int = Field(default=7 * 24 * 3600, ge=60, le=366 * 24 * 3600, description="seconds")
+    shared: bool = Field(default=False, description="each holder joins as a new participant")
+
+    def check_against(self, meeting: Meeting) -> None:
+        """Interpreters need a booth of the meeting, venues a venue of it,
+        and nobody else takes either. Invalid otherwise."""
+        needed = {Role.INTERPRETER: "booth", Role.VENUE: "venue"}.get(self.role)
+        for attribute, value, lookup in (
+            ("booth", self.booth, meeting.booth),
+            ("venue", self.venue, meeting.venue),
+        ):
+            if attribute == needed and value is None:
+                problem = Problem(error="missing", field=attribute,
+                                  message=f"a {self.role.value} link needs a {attribute}")
+            elif attribute == needed and value is not None and lookup(value) is None:
+                problem = Problem(error=f"unknown_{attribute}", field=attribute,
+                                  message=f"this meeting has no {attribute} {value!r}")
+            elif attribute != needed and value is not None:
+                problem = Problem(error="unexpected", field=attribute,
+                                  message=f"a {self.role.value} link takes no {attribute}")
+            else:
+                continue
+            raise Invalid([problem])
+
+
+class LinkResponse(_Body):
+    token: str
+    url: str
+    role: Role
+    meeting: str
+    expires: datetime
+
+
+class MeetingSummary(_Body):
+    id: str
+    title: dict[str, str]
+    timezone: str
+    start: datetime
+    end: datetime
+    languages: list[str]
+    items: int = Field(description="number of agenda items")
+    version: int
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> MeetingSummary:
+        return cls(
+            id=meeting.id, title=meeting.title, timezone=meeting.timezone,
+            start=meeting.start, end=meeting.end, languages=meeting.languages,
+            items=len(meeting.items), version=meeting.version,
+        )
+
+
+class MeetingList(_Body):
+    meetings: list[MeetingSummary]
+
+
+class ErrorBody(_Body):
+    """Every error answer: the first problem, then all of them."""
+
+    error: str
+    message: str
+    field: str | None = None
+    item: str | None = None
+    errors: list[Problem] = Field(default_factory=list)
+
+
+class StaleBody(ErrorBody):
+    """409: the write was based on an older version."""
+
+    current_version: int
+    current: dict[str, Any] = Field(description="the current meeting or item")
