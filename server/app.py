@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
+from agenda.api import AgendaApi
 from agenda.sqlite_store import SqliteMeetingStore
 from agenda.store import MeetingStore
 from server.actions import Dispatcher
@@ -93,6 +94,9 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
             await services.hub.close()
             await services.store.close()
 
+    agenda_api = AgendaApi(
+        services.store, services.authority, lambda: settings.base_url, on_change=None
+    )
     routes: list[BaseRoute] = [
         Route("/", index),
         Route("/healthz", healthz),
@@ -100,6 +104,7 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
         WebSocketRoute("/ws", signalling),
         *services.whip.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *agenda_api.routes(),
         Route("/{page}/{meeting}", page),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
