@@ -158,7 +158,7 @@ def coverage(meeting: Meeting) -> CoverageReport:
     items: list[ItemCoverage] = []
     warnings: list[CoverageWarning] = []
     for index, item in enumerate(meeting.items):
-        if item.kind is ItemKind.BREAK:
+        if item.kind == ItemKind.BREAK:
             continue
         sources = [
             SourceCoverage(
