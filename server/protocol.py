@@ -282,9 +282,12 @@ def parse_client_message(raw: str | bytes, max_bytes: int = MAX_MESSAGE_BYTES) -
             ErrorCode.INVALID_MESSAGE, "a message needs a string field 'type'", field="type"
         )
     if kind not in CLIENT_TYPES:
-        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}", ref=kind)
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}", field="type", ref=kind
+        )
     try:
-        return _client_adapter.validate_python(data)
+        # Strict: JSON types must match, no "1" for 1 or "yes" for true.
+        return _client_adapter.validate_python(data, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         location = ".".join(str(p) for p in first["loc"][1:]) or "type"
