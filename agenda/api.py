@@ -52,10 +52,9 @@ from agenda.schemas import (
 from agenda.store import MeetingStore, Mutation, NotFound
 from agenda.validation import Invalid, Problem, parse
 from agenda.versions import expect_item, expect_meeting
-from server.actions import grant_covers
 from server.auth.links import join_link
 from server.auth.roles import Permission, permissions_of
-from server.auth.tokens import Grant, TokenAuthority
+from server.auth.tokens import Grant, TokenAuthority, grant_covers
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -10,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.auth.roles import Permission, Role
-from server.auth.tokens import Grant, TokenAuthority, TokenError
+from server.auth.tokens import Grant, TokenAuthority, TokenError, grant_covers
 from server.config import Settings
 from server.hub import Hub, UnknownMeeting
 from server.media.peer import ServerPeer
@@ -37,6 +36,7 @@ from server.protocol import (
 )
 from server.room import Room, describe_slots
 from server.signalling import CLOSE_NORMAL, CLOSE_REPLACED, SignallingSession
+from server.tasks import Background
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ class Dispatcher:
         self.hub = hub
         self.sessions: dict[tuple[str, str], SignallingSession] = {}
         self._pending_offer: set[str] = set()
+        self._background = Background("dispatcher")
         self._actions: dict[str, Action] = {
             "answer": Action(Permission.JOIN, self._answer),
             "candidate": Action(Permission.JOIN, self._candidate),
@@ -97,7 +98,11 @@ class Dispatcher:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_MEETING, f"no meeting {hello.meeting!r}", field="meeting"
             ) from exc
-        check_assignment(grant, room)
+        try:
+            check_assignment(grant, room)
+        except ProtocolError:
+            self.hub.released(room)  # opened for nobody: let it close when idle
+            raise
         participant_id = self._participant_id(grant, hello.resume)
         old = self.sessions.get((room.meeting.id, participant_id))
         if old is not None and old is not session and old.connection is not None:
@@ -147,6 +152,7 @@ class Dispatcher:
         key = (session.meeting_id, session.participant_id)
         if self.sessions.get(key) is session:
             del self.sessions[key]
+            self._pending_offer.discard(session.participant_id)
         room = self.hub.get(session.meeting_id)
         if room is None:
             return
@@ -160,7 +166,7 @@ class Dispatcher:
     # --- negotiation ------------------------------------------------------
 
     def renegotiate(self, participant: Participant) -> None:
-        asyncio.ensure_future(self.negotiate(participant))
+        self._background.spawn(self.negotiate(participant))
 
     async def negotiate(self, participant: Participant) -> None:
         peer = participant.peer
@@ -175,7 +181,7 @@ class Dispatcher:
         participant.send(Offer(sdp=sdp, slots=participant.slot_map))
 
     def _make_peer(self, participant: Participant, room: Room) -> ServerPeer:
-        peer = ServerPeer(self.settings.media)
+        peer = self.hub.new_peer()
         media = self.settings.media
         peer.add_receive("mic", participant.mic)
         if participant.role is Role.INTERPRETER:
@@ -279,13 +285,6 @@ class Dispatcher:
         if resume and resume.startswith(grant.identity + "-") and len(resume) < 100:
             return resume
         return f"{grant.identity}-{secrets.token_hex(4)}"
-
-
-def grant_covers(grant: Grant, meeting_id: str) -> bool:
-    """Organiser tokens for meeting "*" cover every meeting."""
-    if grant.meeting == meeting_id:
-        return True
-    return grant.meeting == "*" and grant.role is Role.ORGANISER
 
 
 def check_assignment(grant: Grant, room: Room) -> None:

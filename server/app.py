@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from server.auth.tokens import TokenAuthority, load_secret
 from server.config import Settings
 from server.hub import Hub
 from server.media.codecs import CodecStats
+from server.metrics import Metrics
 from server.signalling import SignallingSession
 from server.whip import WhipService
 
@@ -40,6 +42,7 @@ class Services:
     store: MeetingStore
     authority: TokenAuthority
     stats: CodecStats
+    metrics: Metrics
     hub: Hub
     dispatcher: Dispatcher
     whip: WhipService
@@ -49,11 +52,12 @@ def build_services(settings: Settings, store: MeetingStore | None = None) -> Ser
     store = store or SqliteMeetingStore(settings.data_dir / "silkhall.sqlite")
     authority = TokenAuthority(load_secret(settings.data_dir))
     stats = CodecStats()
-    hub = Hub(settings, store, stats)
+    metrics = Metrics()
+    hub = Hub(settings, store, stats, metrics)
     dispatcher = Dispatcher(settings, authority, hub)
     hub.renegotiate = dispatcher.renegotiate
     whip = WhipService(settings, authority, hub)
-    return Services(settings, store, authority, stats, hub, dispatcher, whip)
+    return Services(settings, store, authority, stats, metrics, hub, dispatcher, whip)
 
 
 def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlette:
@@ -72,7 +76,15 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
             }
             for mid, room in services.hub.rooms.items()
         }
-        return JSONResponse({"codec": services.stats.snapshot(), "rooms": rooms})
+        if request.query_params.get("reset") == "1":
+            services.metrics.reset()
+        return JSONResponse(
+            {
+                "codec": services.stats.snapshot(),
+                **services.metrics.snapshot(),
+                "rooms": rooms,
+            }
+        )
 
     async def signalling(ws: WebSocket) -> None:
         await SignallingSession(ws, settings.limits, services.dispatcher).run()
@@ -88,9 +100,11 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        watcher = asyncio.ensure_future(services.metrics.watch_loop())
         try:
             yield
         finally:
+            watcher.cancel()
             await services.hub.close()
             await services.store.close()
 

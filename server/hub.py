@@ -8,6 +8,8 @@ from collections.abc import Callable
 from agenda.store import MeetingStore
 from server.config import Settings
 from server.media.codecs import CodecStats
+from server.media.peer import ServerPeer
+from server.metrics import Metrics
 from server.participant import Participant
 from server.room import Room
 
@@ -22,10 +24,12 @@ class Hub:
         settings: Settings,
         store: MeetingStore,
         stats: CodecStats,
+        metrics: Metrics,
     ) -> None:
         self._settings = settings
         self._store = store
         self.stats = stats
+        self.metrics = metrics
         # Set by the dispatcher: how a room asks for a new offer to a client.
         self.renegotiate: Callable[[Participant], None] = lambda participant: None
         self.rooms: dict[str, Room] = {}
@@ -45,6 +49,9 @@ class Hub:
             room.start(self.renegotiate)
             self.rooms[meeting_id] = room
             return room
+
+    def new_peer(self) -> ServerPeer:
+        return ServerPeer(self._settings.media, latency=self.metrics.sampler)
 
     def get(self, meeting_id: str) -> Room | None:
         return self.rooms.get(meeting_id)

@@ -190,12 +190,16 @@ class Welcome(Message):
     ice_servers: list[IceServer]
 
 
+SlotUse = Literal["mic", "camera", "floor", "language", "incoming", "video", "pa"]
+MediaKind = Literal["audio", "video"]
+
+
 class Slot(Message):
     """What one media line carries: ``use`` says what for."""
 
     mid: str
-    kind: Literal["audio", "video"]
-    use: Literal["mic", "camera", "floor", "language", "incoming", "video", "pa"]
+    kind: MediaKind
+    use: SlotUse
     participant: str | None = None
     channel: str | None = None
 

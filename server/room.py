@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from agenda.languages import endonym
 from agenda.model import Meeting
@@ -27,6 +28,7 @@ from server.protocol import (
     ActiveSpeaker,
     BoothInfo,
     LanguageInfo,
+    MediaKind,
     MeetingInfo,
     Message,
     ParticipantJoined,
@@ -222,9 +224,13 @@ class Room:
             return
         loudest = min(speaking, key=lambda p: p.mic.level)
         current = self.participants.get(self.active_speaker or "")
-        if current is not None and current.on_floor and current is not loudest:
-            if loudest.mic.level > current.mic.level - SPEAKER_MARGIN:
-                return
+        if (
+            current is not None
+            and current.on_floor
+            and current is not loudest
+            and loudest.mic.level > current.mic.level - SPEAKER_MARGIN
+        ):
+            return
         if loudest.id != self.active_speaker:
             self.active_speaker = loudest.id
             self.broadcast(ActiveSpeaker(participant=loudest.id))
@@ -304,11 +310,16 @@ class Room:
         return out[: self.settings.max_video_slots]
 
 
+def media_kind(kind: str) -> MediaKind:
+    if kind not in ("audio", "video"):
+        raise ValueError(f"not a media kind: {kind!r}")
+    return cast(MediaKind, kind)
+
+
 def describe_slots(peer: ServerPeer) -> list[Slot]:
     """What each media line of a peer carries, as the client is told."""
     described: list[Slot] = [
-        Slot(mid=line.transceiver.mid or "", kind=line.source.kind,  # type: ignore[arg-type]
-             use=line.use)  # type: ignore[arg-type]
+        Slot(mid=line.transceiver.mid or "", kind=media_kind(line.source.kind), use=line.use)
         for line in peer.receive_lines
     ]
     for slot in peer.send_slots:
@@ -316,8 +327,8 @@ def describe_slots(peer: ServerPeer) -> list[Slot]:
         described.append(
             Slot(
                 mid=slot.mid or "",
-                kind=slot.track.kind,
-                use=slot.use,  # type: ignore[arg-type]
+                kind=media_kind(slot.track.kind),
+                use=slot.use,
                 participant=source.owner if source is not None else None,
                 channel=slot.channel or (source.id.rsplit("/", 1)[-1]
                                          if source is not None and source.owner is None else None),

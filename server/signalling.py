@@ -8,9 +8,10 @@ single permission check in :class:`server.actions.Dispatcher`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -69,11 +70,10 @@ class WsConnection:
         try:
             self._outbox.put_nowait(None)
         except asyncio.QueueFull:
-            self._writer.cancel()
-            asyncio.ensure_future(self._hard_close())
-
-    async def _hard_close(self) -> None:
-        await self._finish()
+            # The outbox is full of messages the client will never read.
+            while not self._outbox.empty():
+                self._outbox.get_nowait()
+            self._outbox.put_nowait(None)
 
     async def _write(self) -> None:
         try:
@@ -90,10 +90,8 @@ class WsConnection:
     async def _finish(self) -> None:
         code, reason = self._close or (CLOSE_NORMAL, "")
         if self._ws.application_state == WebSocketState.CONNECTED:
-            try:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                 await self._ws.close(code, reason)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                pass
         self.closed.set()
 
     async def drain(self, timeout: float = 2.0) -> None:
@@ -170,21 +168,26 @@ class SignallingSession:
                 "messages are being dropped",
             ), notify_rarely=True)
             return
+        message: Any = None
         try:
             message = parse_client_message(raw, self.limits.max_message_bytes)
             if isinstance(message, Hello):
                 await self._hello(connection, message)
             elif self.participant_id is None:
                 raise ProtocolError(
-                    ErrorCode.NOT_AUTHENTICATED, "send hello first", ref=message.type
+                    ErrorCode.NOT_AUTHENTICATED, "send hello first", ref=str(message.type)
                 )
             else:
                 await self.dispatcher.dispatch(self, message)
         except ProtocolError as error:
+            if error.ref is None and message is not None:
+                error.ref = message.type  # the request this error refuses
             if error.code is ErrorCode.TOO_LARGE:
                 self._refuse(connection, now, error)
             else:
                 connection.send(error.to_message())
+            if self._failed_hellos >= MAX_FAILED_HELLOS:  # after the error went out
+                connection.close(CLOSE_HELLO_FAILED, "too many failed hellos")
         except Exception:
             log.exception("handling a message failed")
             connection.send(
@@ -198,12 +201,14 @@ class SignallingSession:
             await self.dispatcher.hello(self, hello)
         except ProtocolError:
             self._failed_hellos += 1
-            if self._failed_hellos >= MAX_FAILED_HELLOS:
-                connection.close(CLOSE_HELLO_FAILED, "too many failed hellos")
             raise
 
     def _refuse(
-        self, connection: WsConnection, now: float, error: ProtocolError, notify_rarely: bool = False
+        self,
+        connection: WsConnection,
+        now: float,
+        error: ProtocolError,
+        notify_rarely: bool = False,
     ) -> None:
         if self._abuse.strike(now):
             connection.send(Bye(reason="closed for flooding or oversize messages"))

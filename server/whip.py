@@ -8,7 +8,6 @@ channel. Both answer 201 with the SDP answer and a ``Location`` whose
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import Callable
@@ -18,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.actions import check_assignment, grant_covers
+from server.actions import check_assignment
 from server.auth.roles import Permission, permissions_of
-from server.auth.tokens import Grant, TokenAuthority, TokenError
+from server.auth.tokens import Grant, TokenAuthority, TokenError, grant_covers
 from server.config import Settings
 from server.hub import Hub, UnknownMeeting
 from server.media.peer import ServerPeer
@@ -28,6 +27,7 @@ from server.media.sdpcheck import BadSdp, check_sdp
 from server.participant import Participant, Transport
 from server.protocol import ProtocolError
 from server.room import Room
+from server.tasks import Background
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class WhipService:
         self._authority = authority
         self._hub = hub
         self._sessions: dict[str, _Session] = {}
+        self._background = Background("whip")
 
     def routes(self) -> list[Route]:
         return [
@@ -88,7 +89,7 @@ class WhipService:
             )
             await room.remove(participant_id, "replaced by a new WHIP session")
             participant = Participant(participant_id, grant, Transport.WHIP)
-            peer = ServerPeer(self._settings.media)
+            peer = self._hub.new_peer()
             session_id = secrets.token_urlsafe(16)
             peer_state_watch(peer, lambda: self._expire(session_id))
             answer = await peer.answer_publish(offer, participant.mic, participant.camera)
@@ -104,11 +105,11 @@ class WhipService:
         if request.method == "OPTIONS":
             return _options("POST")
         try:
-            grant, room, offer = await self._admit(request, kinds={"audio"})
+            _, room, offer = await self._admit(request, kinds={"audio"})
             channel = request.path_params["channel"]
             if room.channel_source(channel) is None:
                 raise HttpError(404, f"meeting {room.meeting.id!r} has no channel {channel!r}")
-            peer = ServerPeer(self._settings.media)
+            peer = self._hub.new_peer()
             session_id = secrets.token_urlsafe(16)
             peer_state_watch(peer, lambda: self._expire(session_id))
             try:
@@ -170,7 +171,7 @@ class WhipService:
             raise HttpError(401, exc.message, challenge) from exc
 
     def _expire(self, session_id: str) -> None:
-        asyncio.ensure_future(self._end(session_id))
+        self._background.spawn(self._end(session_id))
 
     async def _end(self, session_id: str) -> None:
         session = self._sessions.pop(session_id, None)

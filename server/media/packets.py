@@ -46,6 +46,7 @@ class RebasedPacket:
     data: bytes
     pts: int
     time_base: Fraction
+    arrival: float = 0.0
 
     def __bytes__(self) -> bytes:
         return self.data

@@ -20,14 +20,15 @@ from aiortc.sdp import candidate_from_sdp
 from server.media.rtc import PeerConnection, TapReceiver, tap_of
 from server.media.sdpcheck import check_sdp
 from server.media.settings import MediaSettings
-from server.media.tracks import DownTrack, Source
+from server.media.tracks import DownTrack, LatencySink, Source
+from server.protocol import SlotUse
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class SendSlot:
-    use: str  # floor | language | incoming | video | pa
+    use: SlotUse
     track: DownTrack
     transceiver: Any
     channel: str | None = None
@@ -40,7 +41,7 @@ class SendSlot:
 
 @dataclass(slots=True)
 class ReceiveLine:
-    use: str  # mic | camera
+    use: SlotUse
     source: Source
     transceiver: Any
 
@@ -57,16 +58,20 @@ class ServerPeer:
     """Wraps aiortc's peer connection with silkhall's publish/subscribe lines."""
 
     def __init__(
-        self, settings: MediaSettings, on_state: Callable[[str], None] | None = None
+        self,
+        settings: MediaSettings,
+        on_state: Callable[[str], None] | None = None,
+        latency: LatencySink | None = None,
     ) -> None:
         self._settings = settings
+        self._latency = latency
         self.pc = PeerConnection(settings.host_addresses, settings.rtc_configuration())
         self.receive_lines: list[ReceiveLine] = []
         self.send_slots: list[SendSlot] = []
         self._lock = asyncio.Lock()
         self._on_state = on_state
 
-        @self.pc.on("connectionstatechange")  # type: ignore[untyped-decorator]
+        @self.pc.on("connectionstatechange")
         def _state() -> None:
             if self._on_state is not None:
                 self._on_state(self.pc.connectionState)
@@ -78,7 +83,7 @@ class ServerPeer:
 
     # --- lines -------------------------------------------------------------
 
-    def add_receive(self, use: str, source: Source) -> ReceiveLine:
+    def add_receive(self, use: SlotUse, source: Source) -> ReceiveLine:
         transceiver = self.pc.addTransceiver(source.kind, direction="recvonly")
         _prefer(transceiver, source.kind)
         self._bind(transceiver, source)
@@ -86,8 +91,8 @@ class ServerPeer:
         self.receive_lines.append(line)
         return line
 
-    def add_send(self, kind: str, use: str, channel: str | None = None) -> SendSlot:
-        track = DownTrack(kind, capacity=self._settings.subscriber_queue)
+    def add_send(self, kind: str, use: SlotUse, channel: str | None = None) -> SendSlot:
+        track = DownTrack(kind, self._settings.subscriber_queue, self._latency)
         transceiver = self.pc.addTransceiver(track, direction="sendonly")
         _prefer(transceiver, kind)
         self._hook_keyframes(transceiver, track)
@@ -167,14 +172,16 @@ class ServerPeer:
             sdp: str = self.pc.localDescription.sdp
             return sdp
 
-    async def answer_listen(self, offer: str, use: str, channel: str | None) -> tuple[str, SendSlot]:
+    async def answer_listen(
+        self, offer: str, use: SlotUse, channel: str | None
+    ) -> tuple[str, SendSlot]:
         """Answer a WHEP offer: its audio line plays from a down track."""
         async with self._lock:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
             slot: SendSlot | None = None
             for transceiver in self.pc.getTransceivers():
                 if transceiver.kind == "audio" and slot is None:
-                    track = DownTrack("audio", capacity=self._settings.subscriber_queue)
+                    track = DownTrack("audio", self._settings.subscriber_queue, self._latency)
                     transceiver.sender.replaceTrack(track)
                     transceiver.direction = "sendonly"
                     slot = SendSlot(use, track, transceiver, channel)

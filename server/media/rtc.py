@@ -40,7 +40,7 @@ def _private(obj: object, owner: type, name: str) -> Any:
     return getattr(obj, f"_{owner.__name__}__{name}")
 
 
-class TapReceiver(RTCRtpReceiver):  # type: ignore[misc]
+class TapReceiver(RTCRtpReceiver):
     """An RTP receiver that forwards encoded media and never decodes."""
 
     def __init__(self, kind: str, transport: Any) -> None:
@@ -66,8 +66,8 @@ class TapReceiver(RTCRtpReceiver):  # type: ignore[misc]
                 self._rtx_ssrc[encoding.rtx.ssrc] = encoding.ssrc
         self.transport._register_rtp_receiver(self, parameters)
         # aiortc's RTCP loop sends receiver reports from these statistics.
-        setattr(self, "_RTCRtpReceiver__rtcp_task", asyncio.ensure_future(self._run_rtcp()))
-        setattr(self, "_RTCRtpReceiver__started", True)
+        self._RTCRtpReceiver__rtcp_task = asyncio.ensure_future(self._run_rtcp())
+        self._RTCRtpReceiver__started = True
         self._started = True
 
     async def request_keyframe(self) -> None:
@@ -127,7 +127,10 @@ class TapReceiver(RTCRtpReceiver):  # type: ignore[misc]
         if self._nacks.add(packet):
             await self._send_rtcp_nack(packet.ssrc, sorted(self._nacks.missing))
         try:
-            packet._data = depayload(codec, packet.payload) if packet.payload else b""
+            # aiortc's jitter buffer reads the depayloaded bytes from here
+            packet._data = (  # type: ignore[attr-defined]
+                depayload(codec, packet.payload) if packet.payload else b""
+            )
         except ValueError:
             return
         pli, frame = self._frames.add(packet)
@@ -166,14 +169,14 @@ class TapReceiver(RTCRtpReceiver):  # type: ignore[misc]
             )
 
 
-class HostPeerConnection(RTCPeerConnection):  # type: ignore[misc]
+class HostPeerConnection(RTCPeerConnection):
     """aiortc's peer connection, gathering host candidates on given addresses."""
 
     def __init__(self, host_addresses: Sequence[str], configuration: RTCConfiguration) -> None:
         super().__init__(configuration)
         self._host_addresses = list(host_addresses)
 
-    async def _RTCPeerConnection__gather(self) -> None:  # noqa: N802 - overrides a private hook
+    async def _RTCPeerConnection__gather(self) -> None:
         transports = _private(self, RTCPeerConnection, "iceTransports")
         for transport in transports:
             connection = transport.iceGatherer._connection
@@ -191,7 +194,7 @@ class HostPeerConnection(RTCPeerConnection):  # type: ignore[misc]
 class PeerConnection(HostPeerConnection):
     """A peer connection whose receivers forward encoded media (see TapReceiver)."""
 
-    def _RTCPeerConnection__createTransceiver(  # noqa: N802 - overrides a private hook
+    def _RTCPeerConnection__createTransceiver(
         self, direction: str, kind: str, sender_track: Any = None
     ) -> Any:
         create = cast(Any, RTCPeerConnection)._RTCPeerConnection__createTransceiver

@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -22,12 +22,22 @@ from server.media.packets import (
     AUDIO_RATE,
     VIDEO_RATE,
     EncodedPacket,
-    Rebaser,
     RebasedPacket,
+    Rebaser,
 )
 
 PacketSink = Callable[[EncodedPacket], None]
 KeyframeRequest = Callable[[], Awaitable[None]]
+
+
+
+class LatencySink(Protocol):
+    """Where sampled forwarding latencies go (server.metrics.LatencySampler)."""
+
+    every: int
+
+    def add(self, seconds: float) -> None: ...
+
 
 KEYFRAME_REQUEST_INTERVAL = 0.3  # s; PLI storms from many subscribers collapse to one
 
@@ -37,6 +47,7 @@ class Source:
 
     __slots__ = (
         "_keyframe_requester",
+        "_keyframe_task",
         "_last_keyframe_request",
         "_sinks",
         "codec",
@@ -59,6 +70,7 @@ class Source:
         self.codec = "opus" if kind == "audio" else "vp8"
         self._sinks: list[PacketSink] = []
         self._keyframe_requester: KeyframeRequest | None = None
+        self._keyframe_task: asyncio.Future[None] | None = None
         self._last_keyframe_request = 0.0
         # Smoothed RFC 6464 level (-dBov, 127 = silence); lower is louder.
         self.level = 127.0
@@ -93,7 +105,7 @@ class Source:
         if now - self._last_keyframe_request < KEYFRAME_REQUEST_INTERVAL:
             return
         self._last_keyframe_request = now
-        asyncio.ensure_future(self._keyframe_requester())
+        self._keyframe_task = asyncio.ensure_future(self._keyframe_requester())
 
     def publish(self, packet: EncodedPacket) -> None:
         self.packets += 1
@@ -104,12 +116,15 @@ class Source:
             sink(packet)
 
 
-class DownTrack(MediaStreamTrack):  # type: ignore[misc]
+class DownTrack(MediaStreamTrack):
     """What one subscriber receives in one slot: packets of its current source."""
 
-    def __init__(self, kind: str, capacity: int = 64) -> None:
+    def __init__(
+        self, kind: str, capacity: int = 64, latency: LatencySink | None = None
+    ) -> None:
         super().__init__()
         self.kind = kind
+        self._latency = latency
         self._queue: deque[EncodedPacket | RebasedPacket] = deque(maxlen=capacity)
         self._waiter: asyncio.Future[None] | None = None
         self._source: Source | None = None
@@ -148,7 +163,9 @@ class DownTrack(MediaStreamTrack):  # type: ignore[misc]
             self._await_keyframe = False
         pts = self._rebaser.rebase(self._source, packet.pts, packet.duration, packet.arrival)
         item: EncodedPacket | RebasedPacket = (
-            packet if pts == packet.pts else RebasedPacket(packet.data, pts, packet.time_base)
+            packet
+            if pts == packet.pts
+            else RebasedPacket(packet.data, pts, packet.time_base, packet.arrival)
         )
         if len(self._queue) == self._queue.maxlen:
             self.dropped += 1
@@ -173,7 +190,10 @@ class DownTrack(MediaStreamTrack):  # type: ignore[misc]
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
             self._waiter = None
-        return self._queue.popleft()
+        item = self._queue.popleft()
+        if self._latency is not None and self.delivered % self._latency.every == 0:
+            self._latency.add(time.monotonic() - item.arrival)
+        return item
 
     def stop(self) -> None:
         self.attach(None)

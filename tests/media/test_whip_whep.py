@@ -73,9 +73,9 @@ async def _valid_offer() -> str:
 async def test_bad_requests_get_clear_errors(server: LiveServer, path: str) -> None:
     offer = await _valid_offer()
     venue = server.token("venue", venue="lyon")
-    forged = jwt.encode({"sub": "x", "aud": "silkhall", "exp": 4102444800, "role": "venue",
-                         "mtg": "demo", "venue": "lyon"}, "another-secret-that-is-long-enough-for-hs256",
-                        algorithm="HS256")
+    claims = {"sub": "x", "aud": "silkhall", "exp": 4102444800, "role": "venue",
+              "mtg": "demo", "venue": "lyon"}
+    forged = jwt.encode(claims, "another-secret-that-is-long-enough-for-hs256", algorithm="HS256")
     expired = server.services.authority.mint("demo", Role.VENUE, venue="lyon", ttl=1, now=0)
     cases: list[tuple[str, str, str | None, str, int]] = [
         ("no token", path, None, offer, 401),
