@@ -109,7 +109,10 @@ def client_pc_tap() -> Any:
 
 @contextlib.asynccontextmanager
 async def process(args: list[str], port: int) -> AsyncIterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Popen returns at once; we poll the process, never wait on it blocking.
+    proc = subprocess.Popen(  # noqa: ASYNC220
+        args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         async with httpx.AsyncClient() as http:
             for _ in range(200):
@@ -152,8 +155,11 @@ async def measure(base: str, pid: int, sent: Any, delivered: Any, seconds: float
 async def run_silkhall(n: int, seconds: float, packets: list[bytes]) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        subprocess.run([sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data),
-                        "--links-only"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data), "--links-only"],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )
         authority = TokenAuthority(load_secret(data))
         port = free_port()
         base = f"http://127.0.0.1:{port}"
