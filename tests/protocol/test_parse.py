@@ -17,6 +17,7 @@ from server.protocol import (
     Leave,
     Listen,
     MediaState,
+    Message,
     Ping,
     ProtocolError,
     View,
@@ -25,7 +26,7 @@ from server.protocol import (
 
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 
-VALID: list[tuple[str, dict[str, Any], type]] = [
+VALID: list[tuple[str, dict[str, Any], type[Message]]] = [
     ("hello", {"type": "hello", "protocol": 1, "token": "t.o.k", "meeting": "demo"}, Hello),
     (
         "hello_resume",
@@ -56,7 +57,7 @@ VALID: list[tuple[str, dict[str, Any], type]] = [
 
 @pytest.mark.parametrize(("data", "kind"), [(d, k) for _, d, k in VALID],
                          ids=[name for name, _, _ in VALID])
-def test_valid_message(data: dict[str, Any], kind: type) -> None:
+def test_valid_message(data: dict[str, Any], kind: type[Message]) -> None:
     message = parse_client_message(json.dumps(data))
     assert isinstance(message, kind)
     assert message.model_dump(exclude_unset=True) == data
