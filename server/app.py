@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 from agenda.api import AgendaApi
 from agenda.sqlite_store import SqliteMeetingStore
 from agenda.store import MeetingStore
+from interpretation import actions as interpretation_actions
 from server.actions import Dispatcher
 from server.auth.tokens import TokenAuthority, load_secret
 from server.config import Settings
@@ -55,6 +56,7 @@ def build_services(settings: Settings, store: MeetingStore | None = None) -> Ser
     metrics = Metrics()
     hub = Hub(settings, store, stats, metrics)
     dispatcher = Dispatcher(settings, authority, hub)
+    interpretation_actions.register(dispatcher.register)
     hub.renegotiate = dispatcher.renegotiate
     whip = WhipService(settings, authority, hub)
     return Services(settings, store, authority, stats, metrics, hub, dispatcher, whip)

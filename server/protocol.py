@@ -113,14 +113,90 @@ class Leave(Message):
     type: Literal["leave"]
 
 
+# --- interpreter console (docs/protocol.md, "Interpretation messages") ------
+
+Output = Literal["A", "B"]
+
+
+class ConsoleMic(Message):
+    type: Literal["console_mic"]
+    on: bool
+
+
+class ConsoleCough(Message):
+    type: Literal["console_cough"]
+    held: bool
+
+
+class ConsoleOutput(Message):
+    type: Literal["console_output"]
+    output: Output
+
+
+class ConsoleIncoming(Message):
+    type: Literal["console_incoming"]
+    # "auto" (floor, or relay when the booth does not understand the floor
+    # language), "floor", or a language whose channel to relay from
+    source: Annotated[str, Field(pattern=r"^(auto|floor|[a-z]{2,3})$")]
+
+
+class HandoverRequest(Message):
+    type: Literal["handover_request"]
+
+
+class HandoverAccept(Message):
+    type: Literal["handover_accept"]
+
+
+class HandoverCancel(Message):
+    type: Literal["handover_cancel"]
+
+
+class BoothChatSend(Message):
+    type: Literal["booth_chat"]
+    text: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class SlowDown(Message):
+    type: Literal["slow_down"]
+
+
+class SetFloorLanguage(Message):
+    type: Literal["set_floor_language"]
+    language: Lang
+
+
+_CLIENT_CLASSES = (
+    Hello, Answer, Candidate, MediaState, View, Listen, Ping, Leave,
+    ConsoleMic, ConsoleCough, ConsoleOutput, ConsoleIncoming, HandoverRequest,
+    HandoverAccept, HandoverCancel, BoothChatSend, SlowDown, SetFloorLanguage,
+)
+
 ClientMessage = Annotated[
-    Hello | Answer | Candidate | MediaState | View | Listen | Ping | Leave,
+    Hello
+    | Answer
+    | Candidate
+    | MediaState
+    | View
+    | Listen
+    | Ping
+    | Leave
+    | ConsoleMic
+    | ConsoleCough
+    | ConsoleOutput
+    | ConsoleIncoming
+    | HandoverRequest
+    | HandoverAccept
+    | HandoverCancel
+    | BoothChatSend
+    | SlowDown
+    | SetFloorLanguage,
     Field(discriminator="type"),
 ]
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 CLIENT_TYPES = frozenset(
     m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for m in (Hello, Answer, Candidate, MediaState, View, Listen, Ping, Leave)
+    for m in _CLIENT_CLASSES
 )
 
 
@@ -253,6 +329,73 @@ class Bye(Message):
     reason: str
 
 
+class InterpreterInfo(Message):
+    id: str
+    name: str
+    live: bool
+
+
+class HandoverInfo(Message):
+    requester: str
+    name: str
+    # seconds left before the requester takes over by itself
+    remaining: float
+
+
+class IncomingInfo(Message):
+    mode: Literal["auto", "manual"]
+    source: str  # "floor" or the language whose channel is relayed
+    language: str | None  # the language heard (the floor language when on the floor)
+    steps: int  # 0 on the floor, 1 for a relay of a booth that hears the floor, ...
+    available: bool  # False when auto relay found no live booth to relay
+
+
+class BoothState(Message):
+    type: Literal["booth_state"] = "booth_state"
+    booth: str
+    a: str
+    b: str | None
+    output: Output
+    output_language: str
+    live: str | None
+    cough: bool
+    signal: bool  # the live interpreter's audio is arriving
+    interpreters: list[InterpreterInfo]
+    handover: HandoverInfo | None
+    incoming: IncomingInfo
+    floor_language: str | None
+
+
+class ChannelInfo(Message):
+    language: str
+    name: str
+    live: bool  # an interpreter is live on it (else it carries the floor)
+    booth: str | None
+    cough: bool
+
+
+class InterpretationState(Message):
+    type: Literal["interpretation"] = "interpretation"
+    floor_language: str | None
+    channels: list[ChannelInfo]
+
+
+class BoothChatMessage(Message):
+    type: Literal["booth_chat"] = "booth_chat"
+    booth: str
+    sender: str
+    name: str
+    text: str
+    at: float
+
+
+class SlowDownNotice(Message):
+    type: Literal["slow_down"] = "slow_down"
+    booth: str
+    sender: str
+    name: str
+
+
 ServerMessage = (
     Welcome
     | Offer
@@ -264,6 +407,10 @@ ServerMessage = (
     | Pong
     | ErrorMessage
     | Bye
+    | BoothState
+    | InterpretationState
+    | BoothChatMessage
+    | SlowDownNotice
 )
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import cast
 
 from agenda.languages import endonym
 from agenda.model import Meeting
 from interpretation.channel import ChannelOutput
+from interpretation.controller import Interpretation
 from server.auth.roles import Permission, Role
 from server.media.codecs import CodecStats
 from server.media.mixer import FloorMixer
@@ -61,6 +63,9 @@ class Room:
         self.channels: dict[str, ChannelOutput] = {
             lang: ChannelOutput(meeting.id, lang, endonym(lang)) for lang in meeting.languages
         }
+        self.interpretation = Interpretation(
+            meeting, self.channels, self.mixer.floor, stats, self._interpretation_changed
+        )
         self.listeners: dict[str, tuple[ServerPeer, SendSlot]] = {}
         self.active_speaker: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -85,6 +90,7 @@ class Room:
             await self.remove(participant.id, "meeting closed")
         for listener_id in list(self.listeners):
             await self.remove_listener(listener_id)
+        self.interpretation.close()
         for channel in self.channels.values():
             channel.close()
         await self.mixer.stop()
@@ -93,6 +99,7 @@ class Room:
         while True:
             await asyncio.sleep(TICK)
             try:
+                self.interpretation.tick(time.monotonic())
                 self.update_active_speaker()
                 self.reconcile()
             except Exception:  # one bad tick must not end the meeting's routing
@@ -133,6 +140,11 @@ class Room:
 
     def add(self, participant: Participant) -> None:
         self.participants[participant.id] = participant
+        if participant.role is Role.INTERPRETER and participant.booth:
+            self.interpretation.join(
+                participant.id, participant.name, participant.booth, participant.mic
+            )
+        participant.send(self.interpretation.state_message())
         self.refresh_floor()
         self.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant.id)
         self.reconcile()
@@ -143,6 +155,7 @@ class Room:
             return None
         log.info("%s left %s: %s", participant_id, self.meeting.id, reason)
         peer, participant.peer = participant.peer, None
+        self.interpretation.leave(participant_id)
         if self.active_speaker == participant_id:
             self.active_speaker = None
             self.broadcast(ActiveSpeaker(participant=None))
@@ -203,9 +216,19 @@ class Room:
         return channel.source if channel is not None else None
 
     def route_channels(self) -> None:
-        """Point each language channel at its input (auto floor by default)."""
-        for channel in self.channels.values():
-            channel.set_input(self.mixer.floor)
+        """Point each language channel at its input (a live booth, else the floor)."""
+        self.interpretation.route()
+
+    def _interpretation_changed(self, booths: set[str], channels: bool) -> None:
+        for booth_id in booths:
+            message = self.interpretation.booth_message(booth_id)
+            for member in self.interpretation.members(booth_id):
+                participant = self.participants.get(member)
+                if participant is not None:
+                    participant.send(message)
+        if channels:
+            self.broadcast(self.interpretation.state_message())
+        self.reconcile()
 
     # --- selection --------------------------------------------------------
 
@@ -276,7 +299,7 @@ class Room:
         return self.mixer.minus(frozenset({participant.mic.id}), f"Floor − {participant.name}")
 
     def incoming_source(self, participant: Participant) -> Source | None:
-        return self.mixer.floor
+        return self.interpretation.incoming_source(participant.id)
 
     def _route_video(self, participant: Participant, peer: ServerPeer) -> None:
         slots = peer.slots("video")

@@ -54,6 +54,7 @@ class Source:
         "id",
         "kind",
         "label",
+        "last_arrival",
         "level",
         "on_demand",
         "owner",
@@ -75,6 +76,7 @@ class Source:
         # Smoothed RFC 6464 level (-dBov, 127 = silence); lower is louder.
         self.level = 127.0
         self.packets = 0
+        self.last_arrival = 0.0
         # Told True when the first sink arrives and False when the last goes,
         # so producers can stop work nobody consumes.
         self.on_demand: Callable[[bool], None] | None = None
@@ -109,6 +111,7 @@ class Source:
 
     def publish(self, packet: EncodedPacket) -> None:
         self.packets += 1
+        self.last_arrival = packet.arrival
         if packet.audio_level is not None:
             # ~300 ms time constant at 50 packets/s
             self.level += (packet.audio_level - self.level) * 0.07

@@ -126,7 +126,11 @@ async function join() {
   signalling.on("participant_updated", (m) => { page.participants.set(m.participant.id, m.participant); renderTiles(); });
   signalling.on("participant_left", (m) => { page.participants.delete(m.id); renderTiles(); sendView(); });
   signalling.on("active_speaker", (m) => { page.activeSpeaker = m.participant; renderTiles(); });
-  signalling.on("channels", (m) => { page.channelsLive = new Set(m.live ?? []); applyGains(); });
+  signalling.on("interpretation", (m) => {
+    page.interpretation = m;
+    page.channelsLive = new Set(m.channels.filter((c) => c.live).map((c) => c.language));
+    applyGains();
+  });
   signalling.on("error", onError);
   signalling.on("bye", (m) => showState(State.CLOSED, m.reason));
   signalling.connect();
