@@ -107,7 +107,7 @@ INVALID: list[tuple[str, str | bytes, ErrorCode, str | None]] = [
     ("null_type", '{"type": null}', ErrorCode.INVALID_MESSAGE, "type"),
     ("number_type", '{"type": 1}', ErrorCode.INVALID_MESSAGE, "type"),
     ("list_type", '{"type": ["ping"]}', ErrorCode.INVALID_MESSAGE, "type"),
-    ("unknown_type", '{"type": "raise_hand"}', ErrorCode.UNKNOWN_TYPE, "type"),
+    ("unknown_type", '{"type": "teleport"}', ErrorCode.UNKNOWN_TYPE, "type"),
     ("server_message_type", '{"type": "pong", "id": 1}', ErrorCode.UNKNOWN_TYPE, "type"),
     ("type_case", '{"type": "PING"}', ErrorCode.UNKNOWN_TYPE, "type"),
     # missing required fields
@@ -196,7 +196,7 @@ def test_invalid_message(raw: str | bytes, code: ErrorCode, field: str | None) -
 @pytest.mark.parametrize(
     ("raw", "ref"),
     [
-        ('{"type": "raise_hand"}', "raise_hand"),
+        ('{"type": "teleport"}', "teleport"),
         ('{"type": "ping", "id": "3"}', "ping"),
         ('{"type": "media", "mic": true}', "media"),
         ('{"type": 3}', None),

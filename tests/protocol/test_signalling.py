@@ -213,7 +213,7 @@ JOINED_ERRORS: list[tuple[str, Raw, ErrorCode, str | None, str | None]] = [
     ("not_an_object", '["ping"]', ErrorCode.INVALID_MESSAGE, None, None),
     ("missing_type", {"id": 1}, ErrorCode.INVALID_MESSAGE, "type", None),
     ("type_not_a_string", {"type": 7}, ErrorCode.INVALID_MESSAGE, "type", None),
-    ("unknown_type", {"type": "raise_hand"}, ErrorCode.UNKNOWN_TYPE, "type", "raise_hand"),
+    ("unknown_type", {"type": "teleport"}, ErrorCode.UNKNOWN_TYPE, "type", "teleport"),
     ("server_message_type", {"type": "welcome"}, ErrorCode.UNKNOWN_TYPE, "type", "welcome"),
     ("missing_field", {"type": "media", "mic": True}, ErrorCode.INVALID_MESSAGE, "camera",
      "media"),
