@@ -31,7 +31,7 @@ from server.protocol import (
     InterpreterInfo,
 )
 
-SIGNAL_TIMEOUT = 0.6  # s without audio from a live interpreter: their channel falls back
+SIGNAL_TIMEOUT = 0.4  # s without audio from a live interpreter: their channel falls back
 
 Notify = Callable[[set[str], bool], None]  # booths whose consoles changed, channels changed
 
@@ -190,7 +190,8 @@ class Interpretation:
 
     def _changed(self, booths: set[str], channels: bool) -> None:
         self.route()
-        self._notify(booths, channels)
+        # A channel going live or silent changes what other booths relay.
+        self._notify(set(self.booths) if channels else booths, channels)
 
     # --- state for clients -----------------------------------------------------
 
