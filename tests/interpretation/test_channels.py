@@ -144,7 +144,8 @@ async def test_handover_switches_between_frames_without_gap_or_overlap(hall: Hal
         gap, overlap = transition(audio, 1000, 1500)
         assert gap <= 0.020, f"silence of {gap * 1000:.1f} ms at the handover"
         assert overlap <= 0.005, f"both voices together for {overlap * 1000:.1f} ms"
-        state = await wang.wait_for("booth_state", lambda m: m["live"] == m["interpreters"][1]["id"])
+        wang_id = wang.welcome["you"]["id"]  # type: ignore[index]
+        state = await wang.wait_for("booth_state", lambda m: m["live"] == wang_id)
         assert state["handover"] is None
     finally:
         await li.close()
