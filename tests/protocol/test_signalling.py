@@ -23,7 +23,7 @@ import websockets
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from websockets.asyncio.client import ClientConnection
 
-from server.auth.roles import Permission, Role
+from server.auth.roles import Role
 from server.auth.tokens import AUDIENCE, ISSUER, TokenAuthority, load_secret
 from server.config import Limits
 from server.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ErrorCode
@@ -583,28 +583,36 @@ async def test_oversize_flood_closes_1008(
 
 # --- permissions ------------------------------------------------------------------
 
+# (case, role, token claims, message): each role lacks the message's permission
+FORBIDDEN: list[tuple[str, Role, Json, Json]] = [
+    ("delegate_console_mic", Role.DELEGATE, {}, {"type": "console_mic", "on": True}),
+    ("venue_handover", Role.VENUE, {"venue": "lyon"}, {"type": "handover_request"}),
+    ("organiser_booth_chat", Role.ORGANISER, {}, {"type": "booth_chat", "text": "hello"}),
+    ("interpreter_floor_language", Role.INTERPRETER, {"booth": "zh"},
+     {"type": "set_floor_language", "language": "zh"}),
+    ("delegate_floor_language", Role.DELEGATE, {}, {"type": "set_floor_language",
+                                                    "language": "zh"}),
+]
 
-async def test_forbidden(server: LiveServer, connect: Connect, observer: Client) -> None:
-    """Every built-in message is allowed to every role (all have join, listen
-    and publish), so this puts a chair-only action behind ``view`` through
-    the dispatcher's extension point and checks the one dispatch-time check."""
-    handled: list[str] = []
 
-    async def chair_only(session: Any, participant: Any, room: Any, message: Any) -> None:
-        handled.append(participant.id)
+@pytest.mark.parametrize(
+    ("role", "claims", "message"), [case[1:] for case in FORBIDDEN],
+    ids=[case[0] for case in FORBIDDEN],
+)
+async def test_forbidden(
+    server: LiveServer, connect: Connect, observer: Client,
+    role: Role, claims: Json, message: Json,
+) -> None:
+    client = await join(server, connect, role, **claims)
+    await client.send(message)
+    error = await client.expect_error(ErrorCode.FORBIDDEN, None)
+    assert error["ref"] == message["type"]
+    assert role.value in error["message"]
+    await assert_still_working(client, observer)
 
-    server.services.dispatcher.register("view", Permission.CHAIR, chair_only)
-    view = {"type": "view", "participants": []}
-    for role in (Role.DELEGATE, Role.VENUE):
-        client = await join(server, connect, role, **({"venue": "lyon"} if role is Role.VENUE
-                                                       else {}))
-        await client.send(view)
-        error = await client.expect_error(ErrorCode.FORBIDDEN, None)
-        assert error["ref"] == "view"
-        assert role.value in error["message"]
-        await assert_still_working(client, observer)
-    assert handled == []
+
+async def test_permitted_counterpart(server: LiveServer, connect: Connect) -> None:
+    """The chair may set the floor language that others may not."""
     chair = await join(server, connect, Role.ORGANISER)
-    await chair.send(view)
-    await chair.ping()
-    assert handled == [chair.id]
+    await chair.send({"type": "set_floor_language", "language": "zh"})
+    await chair.ping()  # no error before the pong
