@@ -21,8 +21,14 @@ class BrowserParticipant:
         page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
 
     @classmethod
-    async def open(cls, playwright: Any, tmp: Path, frequency: float | None) -> BrowserParticipant:
-        wav = write_tone_wav(tmp / f"tone-{frequency}.wav", frequency) if frequency else None
+    async def open(
+        cls, playwright: Any, tmp: Path, frequency: float | None, amplitude: float = 0.5
+    ) -> BrowserParticipant:
+        """A browser whose microphone plays a tone (amplitude 0: silence)."""
+        wav = None
+        if frequency:
+            wav = write_tone_wav(tmp / f"tone-{frequency}-{amplitude}.wav", frequency,
+                                 amplitude=amplitude)
         browser = await launch(playwright, wav)
         page = await browser.new_page()
         return cls(browser, page)
