@@ -15,7 +15,7 @@ from server.media.tracks import Source
 class ChannelOutput:
     def __init__(self, meeting_id: str, language: str, label: str) -> None:
         self.language = language
-        self.source = Source(f"{meeting_id}/channel/{language}", "audio", label)
+        self.source = Source(f"{meeting_id}/channel/{language}", "audio", label, channel=language)
         self._input: Source | None = None
         self._rebaser = Rebaser(AUDIO_RATE)
         self.silenced = False  # cough: the input keeps the clock, listeners hear silence

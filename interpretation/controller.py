@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from agenda.languages import endonym
-from agenda.model import Meeting
+from agenda.model import Booth, Meeting
 from interpretation.booth import BoothConfig, BoothError, BoothState, Refusal
 from interpretation.channel import ChannelOutput
 from interpretation.routing import Incoming, channel_owners, incoming
@@ -49,16 +49,23 @@ class Interpretation:
         self.channels = channels
         self.floor = floor
         self._notify = notify
-        self.booths: dict[str, BoothState] = {
-            b.id: BoothState(BoothConfig(b.id, b.a, b.b, frozenset(b.understands)))
-            for b in meeting.booths
-        }
+        self.booths: dict[str, BoothState] = {b.id: _booth(b) for b in meeting.booths}
+        self.voices_stats = stats
         self.voices = {b: VoiceProcessor(meeting.id, b, stats) for b in self.booths}
         self._mics: dict[str, Source] = {}
         self._booth_of: dict[str, str] = {}
         self._on_air: set[str] = set()
         first = meeting.items[0].floor_language if meeting.items else None
         self.floor_language: str | None = first or meeting.first_language()
+
+    def update_meeting(self, meeting: Meeting) -> None:
+        """New booths from edited meeting data; live booths keep their state."""
+        self.meeting = meeting
+        for b in meeting.booths:
+            if b.id not in self.booths:
+                self.booths[b.id] = _booth(b)
+                self.voices[b.id] = VoiceProcessor(meeting.id, b.id, self.voices_stats)
+        self._changed(set(self.booths), channels=True)
 
     # --- membership -----------------------------------------------------------
 
@@ -249,3 +256,7 @@ class Interpretation:
     def close(self) -> None:
         for voice in self.voices.values():
             voice.close()
+
+
+def _booth(booth: Booth) -> BoothState:
+    return BoothState(BoothConfig(booth.id, booth.a, booth.b, frozenset(booth.understands)))

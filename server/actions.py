@@ -235,6 +235,20 @@ class Dispatcher:
     async def _media(
         self, session: SignallingSession, participant: Participant, room: Room, msg: MediaState
     ) -> None:
+        opening = msg.mic and not participant.mic_on
+        if (
+            opening
+            and not room.live.moderated
+            and participant.can(Permission.SPEAK)
+            and room.open_mic_count(exclude=participant.id) >= room.live.max_open_mics
+        ):
+            participant.camera_on = msg.camera
+            room.updated(participant)
+            raise ProtocolError(
+                ErrorCode.LIMIT,
+                f"{room.live.max_open_mics} microphones are open already; wait for one to close",
+                field="mic",
+            )
         participant.mic_on = msg.mic
         participant.camera_on = msg.camera
         room.updated(participant)

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
+from agenda import live_actions
 from agenda.api import AgendaApi
 from agenda.sqlite_store import SqliteMeetingStore
 from agenda.store import MeetingStore
@@ -57,6 +58,7 @@ def build_services(settings: Settings, store: MeetingStore | None = None) -> Ser
     hub = Hub(settings, store, stats, metrics)
     dispatcher = Dispatcher(settings, authority, hub)
     interpretation_actions.register(dispatcher.register)
+    live_actions.register(dispatcher.register)
     hub.renegotiate = dispatcher.renegotiate
     whip = WhipService(settings, authority, hub)
     return Services(settings, store, authority, stats, metrics, hub, dispatcher, whip)
@@ -111,7 +113,8 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
             await services.store.close()
 
     agenda_api = AgendaApi(
-        services.store, services.authority, lambda: settings.base_url, on_change=None
+        services.store, services.authority, lambda: settings.base_url,
+        on_change=services.hub.meeting_changed,
     )
     routes: list[BaseRoute] = [
         Route("/", index),

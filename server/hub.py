@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from agenda.model import Meeting
 from agenda.store import MeetingStore
 from server.config import Settings
 from server.media.codecs import CodecStats
@@ -52,6 +53,12 @@ class Hub:
 
     def new_peer(self) -> ServerPeer:
         return ServerPeer(self._settings.media, latency=self.metrics.sampler)
+
+    async def meeting_changed(self, meeting: Meeting) -> None:
+        """Meeting data was edited through the API: update its live room."""
+        room = self.rooms.get(meeting.id)
+        if room is not None:
+            room.update_meeting(meeting)
 
     def get(self, meeting_id: str) -> Room | None:
         return self.rooms.get(meeting_id)

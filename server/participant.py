@@ -44,7 +44,6 @@ class Participant:
         self.view: list[str] = []
         self.on_floor = False
         self.hand_raised = False
-        self.granted = False  # given the floor by the chair (moderated mode)
         self.muted_by_chair = False  # a venue feed the organiser muted
         self.slot_map: list[Slot] = []  # what the client was last told its slots carry
 

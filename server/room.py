@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from typing import cast
 
 from agenda.languages import endonym
+from agenda.live import LiveAgenda
+from agenda.live_messages import agenda_items, agenda_state, moderation_state
 from agenda.model import Meeting
 from interpretation.channel import ChannelOutput
 from interpretation.controller import Interpretation
@@ -67,6 +69,7 @@ class Room:
             meeting, self.channels, self.mixer.floor, stats, self._interpretation_changed
         )
         self.listeners: dict[str, tuple[ServerPeer, SendSlot]] = {}
+        self.live = LiveAgenda.of(meeting)
         self.active_speaker: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._renegotiate: Callable[[Participant], None] | None = None
@@ -104,6 +107,11 @@ class Room:
             ticks += 1
             try:
                 self.interpretation.tick(time.monotonic())
+                expired = self.live.expired(time.time())
+                if expired:
+                    for participant_id in expired:
+                        self.live.revoke(participant_id)
+                    self.moderation_changed()
                 if ticks % 3 == 0:
                     self.update_active_speaker()
                     self.reconcile()
@@ -150,6 +158,9 @@ class Room:
                 participant.id, participant.name, participant.booth, participant.mic
             )
         participant.send(self.interpretation.state_message())
+        participant.send(agenda_items(self.meeting))
+        participant.send(agenda_state(self.live, self.interpretation.floor_language))
+        participant.send(moderation_state(self.live))
         self.refresh_floor()
         self.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant.id)
         self.reconcile()
@@ -161,6 +172,11 @@ class Room:
         log.info("%s left %s: %s", participant_id, self.meeting.id, reason)
         peer, participant.peer = participant.peer, None
         self.interpretation.leave(participant_id)
+        if participant_id in self.live.granted or any(
+            h.participant == participant_id for h in self.live.hands
+        ):
+            self.live.forget(participant_id)
+            self.broadcast(moderation_state(self.live))
         if self.active_speaker == participant_id:
             self.active_speaker = None
             self.broadcast(ActiveSpeaker(participant=None))
@@ -174,8 +190,8 @@ class Room:
 
     def updated(self, participant: Participant) -> None:
         """A participant's state changed: tell everyone and re-route."""
-        self.refresh_floor()
-        self.broadcast(ParticipantUpdated(participant=participant.info()))
+        if participant not in self.refresh_floor():
+            self.broadcast(ParticipantUpdated(participant=participant.info()))
         self.reconcile()
 
     def add_listener(self, listener_id: str, peer: ServerPeer, slot: SendSlot) -> None:
@@ -196,14 +212,48 @@ class Room:
             return not participant.muted_by_chair
         if not participant.can(Permission.SPEAK) or not participant.mic_on:
             return False
-        if self.meeting.moderated and participant.role is not Role.ORGANISER:
-            return participant.granted
+        if self.live.moderated and participant.role is not Role.ORGANISER:
+            return participant.id in self.live.granted
         return True
+
+    def open_mic_count(self, exclude: str | None = None) -> int:
+        """Delegates' microphones on the floor (venues are not counted)."""
+        return sum(
+            1
+            for p in self.participants.values()
+            if p.on_floor and p.id != exclude and not p.can(Permission.FEED_FLOOR)
+        )
+
+    # --- the live agenda ----------------------------------------------------
+
+    def agenda_changed(self) -> None:
+        language = self.live.floor_language()
+        if language is not None:
+            self.interpretation.set_floor_language(language)
+        self.broadcast(agenda_state(self.live, self.interpretation.floor_language))
+
+    def moderation_changed(self) -> None:
+        self.refresh_floor()
+        self.broadcast(moderation_state(self.live))
+        self.reconcile()
+
+    def update_meeting(self, meeting: Meeting) -> None:
+        """Meeting data was edited: apply what can change during a meeting."""
+        self.meeting = meeting
+        self.live.replace_meeting(meeting)
+        for language in meeting.languages:
+            if language not in self.channels:
+                self.channels[language] = ChannelOutput(meeting.id, language, endonym(language))
+        self.interpretation.update_meeting(meeting)
+        self.broadcast(agenda_items(meeting))
+        self.broadcast(agenda_state(self.live, self.interpretation.floor_language))
+        self.moderation_changed()
 
     def floor_participants(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.on_floor]
 
-    def refresh_floor(self) -> None:
+    def refresh_floor(self) -> list[Participant]:
+        """Recompute who is on the floor; announce and return who changed."""
         changed: list[Participant] = []
         for participant in self.participants.values():
             on_floor = self.is_on_floor(participant)
@@ -213,6 +263,7 @@ class Room:
         self.mixer.set_sources([p.mic for p in self.floor_participants()])
         for participant in changed:
             self.broadcast(ParticipantUpdated(participant=participant.info()))
+        return changed
 
     def channel_source(self, name: str) -> Source | None:
         if name == "floor":
@@ -358,8 +409,7 @@ def describe_slots(peer: ServerPeer) -> list[Slot]:
                 kind=media_kind(slot.track.kind),
                 use=slot.use,
                 participant=source.owner if source is not None else None,
-                channel=slot.channel or (source.id.rsplit("/", 1)[-1]
-                                         if source is not None and source.owner is None else None),
+                channel=slot.channel or (source.channel if source is not None else None),
             )
         )
     return described

@@ -77,12 +77,11 @@ class WhipService:
         if request.method == "OPTIONS":
             return _options("POST")
         try:
-            grant, room, offer = await self._admit(request, kinds={"audio"})
-            if grant.role.value not in ("delegate", "venue", "organiser"):
-                raise HttpError(403, f"a {grant.role.value} cannot publish with WHIP")
+            grant, room, offer = await self._admit(request, kinds={"audio"}, publish=True)
             try:
                 check_assignment(grant, room)
             except ProtocolError as exc:
+                self._hub.released(room)
                 raise HttpError(403, exc.message) from exc
             participant_id = grant.identity if not grant.shared else (
                 f"{grant.identity}-{secrets.token_hex(4)}"
@@ -108,6 +107,7 @@ class WhipService:
             _, room, offer = await self._admit(request, kinds={"audio"})
             channel = request.path_params["channel"]
             if room.channel_source(channel) is None:
+                self._hub.released(room)
                 raise HttpError(404, f"meeting {room.meeting.id!r} has no channel {channel!r}")
             peer = self._hub.new_peer()
             session_id = secrets.token_urlsafe(16)
@@ -116,6 +116,7 @@ class WhipService:
                 answer, slot = await peer.answer_listen(offer, "language", channel)
             except ValueError as exc:
                 await peer.close()
+                self._hub.released(room)
                 raise HttpError(400, str(exc)) from exc
             room.add_listener(session_id, peer, slot)
             self._sessions[session_id] = _Session(room.meeting.id, "whep", session_id)
@@ -135,17 +136,18 @@ class WhipService:
 
     # --- helpers ----------------------------------------------------------
 
-    async def _admit(self, request: Request, kinds: set[str]) -> tuple[Grant, Room, str]:
+    async def _admit(
+        self, request: Request, kinds: set[str], publish: bool = False
+    ) -> tuple[Grant, Room, str]:
+        """Check everything about a request, then open its meeting's room."""
         grant = self._bearer(request)
         meeting_id = request.path_params["meeting"]
         if not grant_covers(grant, meeting_id):
             raise HttpError(403, f"this token is not for meeting {meeting_id!r}")
         if Permission.LISTEN not in permissions_of(grant.role):
             raise HttpError(403, f"a {grant.role.value} cannot do this")
-        try:
-            room = await self._hub.open(meeting_id)
-        except UnknownMeeting as exc:
-            raise HttpError(404, f"no meeting {meeting_id!r}") from exc
+        if publish and grant.role.value not in ("delegate", "venue", "organiser"):
+            raise HttpError(403, f"a {grant.role.value} cannot publish with WHIP")
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != SDP:
             raise HttpError(415, f"the body must be {SDP}")
@@ -157,6 +159,10 @@ class WhipService:
             raise HttpError(400, "the SDP is not UTF-8 text") from exc
         except BadSdp as exc:
             raise HttpError(400, f"unusable SDP offer: {exc}") from exc
+        try:
+            room = await self._hub.open(meeting_id)
+        except UnknownMeeting as exc:
+            raise HttpError(404, f"no meeting {meeting_id!r}") from exc
         return grant, room, text
 
     def _bearer(self, request: Request) -> Grant:

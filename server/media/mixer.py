@@ -92,7 +92,7 @@ class FloorMixer:
     def __init__(self, meeting_id: str, stats: CodecStats) -> None:
         self._stats = stats
         self._meeting = meeting_id
-        self.floor = Source(f"{meeting_id}/floor", "audio", "Floor")
+        self.floor = Source(f"{meeting_id}/floor", "audio", "Floor", channel="floor")
         self._inputs: dict[str, _Input] = {}
         self._outputs: dict[frozenset[str], MixOutput] = {
             frozenset(): MixOutput(self.floor, frozenset(), stats)
@@ -122,8 +122,12 @@ class FloorMixer:
             return self.floor
         output = self._outputs.get(exclude)
         if output is None:
-            source = Source(f"{self._meeting}/floor-minus/{'+'.join(sorted(exclude))}", "audio",
-                            label)
+            source = Source(
+                f"{self._meeting}/floor-minus/{'+'.join(sorted(exclude))}",
+                "audio",
+                label,
+                channel="floor",
+            )
             output = self._outputs[exclude] = MixOutput(source, exclude, self._stats)
         return output.source
 

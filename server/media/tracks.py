@@ -50,6 +50,7 @@ class Source:
         "_keyframe_task",
         "_last_keyframe_request",
         "_sinks",
+        "channel",
         "codec",
         "id",
         "kind",
@@ -62,10 +63,16 @@ class Source:
     )
 
     def __init__(
-        self, source_id: str, kind: str, label: str = "", owner: str | None = None
+        self,
+        source_id: str,
+        kind: str,
+        label: str = "",
+        owner: str | None = None,
+        channel: str | None = None,
     ) -> None:
         self.id = source_id
         self.owner = owner  # the participant publishing it, if any
+        self.channel = channel  # "floor" or a language, for produced streams
         self.kind = kind
         self.label = label
         self.codec = "opus" if kind == "audio" else "vp8"
