@@ -84,6 +84,7 @@ async function main() {
   signalling.on("bye", (m) => showState(State.CLOSED, m.reason));
   signalling.connect();
   window.addEventListener("pagehide", () => page.signalling?.leave());
+  window.addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });
   requestAnimationFrame(meters);
   setInterval(renderCountdown, 200);
 }
@@ -256,6 +257,12 @@ function showState(state, reason) {
     + (reason && state !== State.JOINED ? ` (${reason})` : "");
   $("#state").dataset.state = state;
   document.body.dataset.state = state;
+  if (state !== State.JOINED) {
+    // Off the server, nobody here is on air: the state comes back with the
+    // next booth_state after reconnecting.
+    page.booth = null;
+    page.coughHeld = false;
+  }
   render();
 }
 
@@ -427,7 +434,13 @@ function render() {
     ? t("console.booth", { booth: booth.booth, a: upper(booth.a), b: booth.b ? `/${upper(booth.b)}` : "" }) : "";
 
   // Incoming
-  if (booth) {
+  if (!booth) {
+    $("#incoming-display").textContent = "—";
+    $("#incoming-mode").textContent = "";
+    $("#warn-relay").hidden = true;
+    $("#warn-floor").hidden = true;
+    for (const button of document.querySelectorAll("#sources button")) button.disabled = true;
+  } else {
     const incoming = booth.incoming;
     $("#incoming-display").textContent = incomingText(incoming);
     $("#incoming-display").dataset.source = incoming.source;
@@ -459,7 +472,8 @@ function render() {
   const live = isLive();
   const onair = $("#onair");
   let state = "off";
-  if (live && !booth.signal) state = "nosignal";
+  if (!joined) state = "offline";
+  else if (live && !booth.signal) state = "nosignal";
   else if (live && booth.cough) state = "cough";
   else if (live) state = "live";
   else if (partnerLive()) state = "partner";
