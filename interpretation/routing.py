@@ -84,6 +84,10 @@ def _manual(
     source = booth.incoming_manual
     if source == "floor":
         return Incoming("floor", floor_language, 0, True, "manual")
+    if source == booth.live_language():
+        # Never one's own voice: the booth chose this relay, then moved its
+        # output onto that channel. It hears the floor until it chooses again.
+        return Incoming("floor", floor_language, 0, True, "manual")
     owner = next((b for b in booths.values() if b.live_language() == source), None)
     if owner is None or owner.id in visiting or owner.id == booth.id:
         # The channel carries the floor while nobody is live on it.
