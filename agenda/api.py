@@ -11,8 +11,9 @@ stored meeting.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -59,6 +60,14 @@ from server.auth.tokens import Grant, TokenAuthority, grant_covers
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[Meeting], Awaitable[None]]
+
+
+class EndpointSource(Protocol):
+    """Another package's endpoints served and documented with these
+    (recordings.api.RecordingsApi)."""
+
+    def endpoints(self) -> list[Endpoint]: ...
+
 MEETING = "/api/meetings/{meeting_id}"
 
 
@@ -73,7 +82,9 @@ class AgendaApi:
         on_change: OnChange | None = None,
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
+        extensions: Sequence[EndpointSource] = (),
     ) -> None:
+        self._extensions = list(extensions)
         self._store = store
         self._authority = authority
         self._base_url = base_url
@@ -137,6 +148,7 @@ class AgendaApi:
                      query=token, tag="exports"),
             Endpoint("GET", "/api/openapi.json", self.openapi, "This API's OpenAPI document",
                      Access.PUBLIC, {200: Reply("OpenAPI 3.1")}, tag="meta"),
+            *(e for source in self._extensions for e in source.endpoints()),
         ]
 
     def routes(self) -> list[BaseRoute]:

@@ -156,7 +156,9 @@ def document(endpoints: Sequence[Endpoint], server_url: str, title: str) -> dict
     )
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
-        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
+        # Starlette's converters ("{name:path}") are not part of OpenAPI paths.
+        path = re.sub(r"{(\w+):\w+}", r"{\1}", endpoint.path)
+        paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -21,6 +21,10 @@ from agenda.api import AgendaApi
 from agenda.sqlite_store import SqliteMeetingStore
 from agenda.store import MeetingStore
 from interpretation import actions as interpretation_actions
+from recordings.api import RecordingsApi
+from recordings.exports import Exports
+from recordings.index import SqliteRecordingIndex
+from recordings.service import RecordingService
 from server.actions import Dispatcher
 from server.auth.tokens import TokenAuthority, load_secret
 from server.config import Settings
@@ -33,7 +37,7 @@ from server.whip import WhipService
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent.parent / "client" / "static"
-PAGES = ("delegate", "console", "organiser", "venue")
+PAGES = ("delegate", "console", "organiser", "venue", "playback")
 
 
 @dataclass(slots=True)
@@ -48,6 +52,8 @@ class Services:
     hub: Hub
     dispatcher: Dispatcher
     whip: WhipService
+    recordings: RecordingService
+    exports: Exports
 
 
 def build_services(settings: Settings, store: MeetingStore | None = None) -> Services:
@@ -61,7 +67,14 @@ def build_services(settings: Settings, store: MeetingStore | None = None) -> Ser
     live_actions.register(dispatcher.register)
     hub.renegotiate = dispatcher.renegotiate
     whip = WhipService(settings, authority, hub)
-    return Services(settings, store, authority, stats, metrics, hub, dispatcher, whip)
+    recordings = RecordingService(
+        settings.data_dir / "recordings",
+        SqliteRecordingIndex(settings.data_dir / "recordings.sqlite"),
+        hub,
+    )
+    return Services(
+        settings, store, authority, stats, metrics, hub, dispatcher, whip, recordings, Exports()
+    )
 
 
 def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlette:
@@ -105,16 +118,21 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watcher = asyncio.ensure_future(services.metrics.watch_loop())
+        # Recordings a crash left unfinished are made whole before serving.
+        await services.recordings.recover()
         try:
             yield
         finally:
             watcher.cancel()
+            await services.recordings.stop_all()
             await services.hub.close()
+            await services.recordings.index.close()
             await services.store.close()
 
     agenda_api = AgendaApi(
         services.store, services.authority, lambda: settings.base_url,
         on_change=services.hub.meeting_changed,
+        extensions=[RecordingsApi(services.recordings, services.exports)],
     )
     routes: list[BaseRoute] = [
         Route("/", index),

@@ -523,6 +523,15 @@ class ModerationState(Message):
     server_time: float
 
 
+class RecordingStatus(Message):
+    """Whether the meeting is being recorded (clients show it)."""
+
+    type: Literal["recording"] = "recording"
+    active: bool
+    recording: str | None
+    started_at: float | None
+
+
 ServerMessage = (
     Welcome
     | Offer
@@ -541,6 +550,7 @@ ServerMessage = (
     | AgendaItems
     | AgendaState
     | ModerationState
+    | RecordingStatus
 )
 
 

@@ -13,12 +13,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import cast
+from typing import Protocol, cast
 
 from agenda.languages import endonym
 from agenda.live import LiveAgenda
 from agenda.live_messages import agenda_items, agenda_state, moderation_state
-from agenda.model import Meeting
+from agenda.model import AgendaItem, Meeting
 from interpretation.channel import ChannelOutput
 from interpretation.controller import Interpretation
 from server.auth.roles import Permission, Role
@@ -38,12 +38,23 @@ from server.protocol import (
     ParticipantJoined,
     ParticipantLeft,
     ParticipantUpdated,
+    RecordingStatus,
     Slot,
     Slots,
     VenueInfo,
 )
 
 log = logging.getLogger(__name__)
+
+
+class RoomRecorder(Protocol):
+    """What the room tells a recorder (recordings.recorder.Recorder)."""
+
+    id: str
+    started_at: float
+
+    def chapter(self, item: AgendaItem) -> None: ...
+
 
 WATCH_TICK = 0.1
 SILENT_LEVEL = 100.0  # -dBov; quieter than this does not count as speaking
@@ -70,6 +81,8 @@ class Room:
         )
         self.listeners: dict[str, tuple[ServerPeer, SendSlot]] = {}
         self.live = LiveAgenda.of(meeting)
+        # Recorders of this meeting (recordings.recorder.Recorder), by id.
+        self.recorders: dict[str, RoomRecorder] = {}
         self.active_speaker: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._renegotiate: Callable[[Participant], None] | None = None
@@ -120,7 +133,7 @@ class Room:
 
     @property
     def empty(self) -> bool:
-        return not self.participants and not self.listeners
+        return not self.participants and not self.listeners and not self.recorders
 
     # --- description ------------------------------------------------------
 
@@ -161,6 +174,7 @@ class Room:
         participant.send(agenda_items(self.meeting))
         participant.send(agenda_state(self.live, self.interpretation.floor_language))
         participant.send(moderation_state(self.live))
+        participant.send(self.recording_status())
         self.refresh_floor()
         self.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant.id)
         self.reconcile()
@@ -224,12 +238,22 @@ class Room:
             if p.on_floor and p.id != exclude and not p.can(Permission.FEED_FLOOR)
         )
 
+    def recording_status(self) -> RecordingStatus:
+        for recorder in self.recorders.values():
+            return RecordingStatus(active=True, recording=recorder.id,
+                                   started_at=recorder.started_at)
+        return RecordingStatus(active=False, recording=None, started_at=None)
+
     # --- the live agenda ----------------------------------------------------
 
     def agenda_changed(self) -> None:
         language = self.live.floor_language()
         if language is not None:
             self.interpretation.set_floor_language(language)
+        item = self.live.current_item()
+        if item is not None:
+            for recorder in self.recorders.values():
+                recorder.chapter(item)
         self.broadcast(agenda_state(self.live, self.interpretation.floor_language))
 
     def moderation_changed(self) -> None:

@@ -47,6 +47,8 @@ class RebasedPacket:
     pts: int
     time_base: Fraction
     arrival: float = 0.0
+    duration: int = OPUS_FRAME
+    keyframe: bool = True
 
     def __bytes__(self) -> bytes:
         return self.data

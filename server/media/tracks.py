@@ -175,7 +175,10 @@ class DownTrack(MediaStreamTrack):
         item: EncodedPacket | RebasedPacket = (
             packet
             if pts == packet.pts
-            else RebasedPacket(packet.data, pts, packet.time_base, packet.arrival)
+            else RebasedPacket(
+                packet.data, pts, packet.time_base, packet.arrival, packet.duration,
+                packet.keyframe,
+            )
         )
         if len(self._queue) == self._queue.maxlen:
             self.dropped += 1

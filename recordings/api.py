@@ -1,0 +1,126 @@
+"""Recordings over REST: start, stop, list, files, exports. Endpoints are
+described with the agenda API's table (agenda/openapi.py), so they are in the
+same OpenAPI document and pass the same access check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.responses import FileResponse, Response
+
+from agenda.http import ApiError, Call, json_response
+from agenda.openapi import Access, Endpoint, Reply
+from agenda.validation import parse
+from recordings.exports import Exports
+from recordings.model import ExportJob, ExportRequest, Recording, RecordingList
+from recordings.service import RecordingError, RecordingService
+from server.auth.tokens import grant_covers
+
+MEETING = "/api/meetings/{meeting_id}"
+RECORDING = "/api/recordings/{recording_id}"
+MEDIA_TYPES = {".mkv": "video/x-matroska", ".webm": "video/webm", ".vtt": "text/vtt",
+               ".json": "application/json"}
+
+
+class RecordingsApi:
+    def __init__(self, service: RecordingService, exports: Exports) -> None:
+        self._service = service
+        self._exports = exports
+
+    def endpoints(self) -> list[Endpoint]:
+        one = Reply("the recording", Recording)
+        token = {"token": "the join token, for media elements that cannot send a header"}
+        return [
+            Endpoint("POST", MEETING + "/recordings", self.start_recording,
+                     "Start recording every language of the meeting", Access.MANAGE,
+                     {201: one}, tag="recordings"),
+            Endpoint("GET", MEETING + "/recordings", self.list_recordings,
+                     "The meeting's recordings with their files, duration, size and state",
+                     Access.READ, {200: Reply("recordings", RecordingList)}, tag="recordings"),
+            Endpoint("GET", RECORDING, self.get_recording, "One recording", Access.READ,
+                     {200: one}, tag="recordings"),
+            Endpoint("POST", RECORDING + "/stop", self.stop_recording,
+                     "Stop a recording and finish its file", Access.MANAGE, {200: one},
+                     tag="recordings"),
+            Endpoint("POST", RECORDING + "/exports", self.start_export,
+                     "Export one track as a file of its own (remuxed, not re-encoded)",
+                     Access.READ, {202: Reply("the export job", ExportJob)},
+                     body=ExportRequest, tag="recordings"),
+            Endpoint("GET", "/api/exports/{job_id}", self.get_export,
+                     "An export job's progress", Access.READ,
+                     {200: Reply("the export job", ExportJob)}, tag="recordings"),
+            Endpoint("GET", RECORDING + "/files/{name:path}", self.get_file,
+                     "A file of a recording (supports Range)", Access.READ,
+                     {200: Reply("the file", media_type="application/octet-stream")},
+                     query=token, tag="recordings"),
+        ]
+
+    # --- handlers ------------------------------------------------------------
+
+    async def start_recording(self, call: Call) -> Response:
+        try:
+            recording = await self._service.start(call.param("meeting_id"))
+        except RecordingError as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from exc
+        return json_response(recording, 201,
+                             {"Location": f"/api/recordings/{recording.id}"})
+
+    async def list_recordings(self, call: Call) -> Response:
+        recordings = await self._service.of_meeting(call.param("meeting_id"))
+        return json_response(RecordingList(recordings=recordings))
+
+    async def get_recording(self, call: Call) -> Response:
+        return json_response(await self._recording(call))
+
+    async def stop_recording(self, call: Call) -> Response:
+        recording = await self._recording(call)
+        try:
+            return json_response(await self._service.stop(recording.id))
+        except RecordingError as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from exc
+
+    async def start_export(self, call: Call) -> Response:
+        recording = await self._recording(call)
+        request = parse(ExportRequest, call.body)
+        if recording.state.value not in ("finished", "recovered"):
+            raise ApiError(409, "not_finished", "the recording is not finished yet")
+        try:
+            job = self._exports.start(recording, self._service.directory(recording),
+                                      request.track)
+        except KeyError as exc:
+            keys = ", ".join(t.key for t in recording.tracks)
+            raise ApiError(404, "not_found", f"no track {request.track!r}; tracks: {keys}",
+                           field="track") from exc
+        return json_response(job, 202)
+
+    async def get_export(self, call: Call) -> Response:
+        job_id = call.param("job_id")
+        recording_id = self._exports.recording_of(job_id)
+        job = self._exports.get(job_id)
+        if job is None or recording_id is None:
+            raise ApiError(404, "not_found", f"no export {job_id!r}")
+        await self._recording(call, recording_id)
+        return json_response(job)
+
+    async def get_file(self, call: Call) -> Response:
+        recording = await self._recording(call)
+        directory = self._service.directory(recording).resolve()
+        path = (directory / call.param("name")).resolve()
+        if not path.is_relative_to(directory) or not path.is_file() or ".part." in path.name:
+            raise ApiError(404, "not_found", "no such file")
+        media_type = MEDIA_TYPES.get(Path(path).suffix, "application/octet-stream")
+        return FileResponse(path, media_type=media_type, filename=path.name)
+
+    # --- helpers ---------------------------------------------------------------
+
+    async def _recording(self, call: Call, recording_id: str | None = None) -> Recording:
+        """The recording, if the token is for its meeting (the endpoint's
+        access level, e.g. organisers only, was checked before)."""
+        try:
+            recording = await self._service.get(recording_id or call.param("recording_id"))
+        except RecordingError as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from exc
+        grant = call.grant
+        if grant is None or not grant_covers(grant, recording.meeting):
+            raise ApiError(403, "wrong_meeting", "the token is for another meeting")
+        return recording
