@@ -110,7 +110,7 @@ def client_pc_tap() -> Any:
 @contextlib.asynccontextmanager
 async def process(args: list[str], port: int) -> AsyncIterator[subprocess.Popen[bytes]]:
     # Popen returns at once; we poll the process, never wait on it blocking.
-    proc = subprocess.Popen(  # noqa: ASYNC220
+    proc = subprocess.Popen(
         args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
