@@ -6,6 +6,7 @@ import { AudioMixer, MeetingPeer, listDevices, meterPercent, openLocalMedia, tra
   from "./media.js";
 import { loadStrings, rememberLanguage } from "./i18n.js";
 import { $, el, clockText, languageSelect } from "./ui.js";
+import { DelegateSide } from "./delegate-agenda.js";
 
 const LISTEN_KEY = "silkhall.listen";
 const ORIGINAL_KEY = "silkhall.original";
@@ -30,6 +31,11 @@ const page = {
   micOn: true,
   cameraOn: true,
   mediaState: "new",
+  agenda: null, // the last "agenda" message
+  agendaState: null, // the last "agenda_state" message
+  moderation: null, // the last "moderation" message
+  granted: false, // the chair has given us the floor
+  side: null,
 };
 window.silkhall = page; // for the console and for tests (read-only use)
 
@@ -131,6 +137,10 @@ async function join() {
     page.channelsLive = new Set(m.channels.filter((c) => c.live).map((c) => c.language));
     applyGains();
   });
+  page.side = new DelegateSide($("#side"), page, { send: (m) => page.signalling.send(m) });
+  signalling.on("agenda", (m) => page.side.onAgenda(m));
+  signalling.on("agenda_state", (m) => page.side.onAgendaState(m));
+  signalling.on("moderation", onModeration);
   signalling.on("error", onError);
   signalling.on("bye", (m) => showState(State.CLOSED, m.reason));
   signalling.connect();
@@ -175,6 +185,7 @@ function onWelcome(message) {
   renderTitle();
   renderListen();
   renderTiles();
+  page.side.render();
   sendView();
 }
 
@@ -255,6 +266,26 @@ function setCamera(on, announce) {
   button.classList.toggle("off", !page.cameraOn);
   button.disabled = !track;
   if (announce !== false) sendMedia();
+}
+
+/**
+ * In a moderated meeting the chair opens delegates' microphones: given the
+ * floor, ours opens; when the floor is taken back (or moderation begins), it
+ * closes.
+ */
+function onModeration(message) {
+  const wasModerated = page.moderation?.moderated ?? false;
+  const wasGranted = page.granted;
+  page.side.onModeration(message);
+  page.granted = message.granted.some((g) => g.participant === page.you?.id);
+  if (page.granted && !wasGranted) {
+    setMic(true);
+  } else if (!page.granted && wasGranted) {
+    setMic(false);
+  } else if (message.moderated && !wasModerated && !page.granted && page.micOn
+             && page.you?.role === "delegate") {
+    setMic(false);
+  }
 }
 
 function sendMedia() {
@@ -338,6 +369,7 @@ function renderAll() {
   renderTitle();
   renderListen();
   renderTiles();
+  page.side?.render();
   setMic(page.micOn, false);
   setCamera(page.cameraOn, false);
   showState(page.signalling?.state ?? State.CONNECTING);
