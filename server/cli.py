@@ -12,6 +12,7 @@ from pathlib import Path
 from agenda.demo import DEMO_ID, demo_meeting
 from agenda.model import Meeting
 from agenda.sqlite_store import SqliteMeetingStore
+from client.venue import cli as venue_cli
 from server.auth.links import join_link
 from server.auth.roles import Role
 from server.auth.tokens import DEFAULT_TTL, TokenAuthority, load_secret
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--link", action="store_true", help="print the join URL instead")
     token.add_argument("--public-url", help="base URL for --link (default http://127.0.0.1:8080)")
+    venue_cli.add_venue_parser(commands)
     return parser
 
 
@@ -164,6 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "token":
         return _token(args)
+    if args.command == "devices":
+        return venue_cli.devices()
+    if args.command == "venue":
+        return venue_cli.venue(args)
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -40,7 +40,9 @@ class Participant:
         self.camera_on = transport is Transport.WHIP
         self.peer: ServerPeer | None = None
         self.connection: Connection | None = None
-        self.listen = "floor"
+        # "floor", a language, or None (not chosen: delegates hear the floor,
+        # a venue's PA plays its PA language)
+        self.listen: str | None = None
         self.view: list[str] = []
         self.on_floor = False
         self.hand_raised = False

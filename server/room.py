@@ -357,10 +357,8 @@ class Room:
     def _attach(self, participant: Participant, peer: ServerPeer) -> None:
         _assign(peer.slots("floor"), self.loudest(participant.id, self.settings.audio_slots))
         for slot in peer.slots("language"):
-            wanted = None if participant.listen == "floor" else self.channel_source(
-                participant.listen
-            )
-            slot.track.attach(wanted)
+            listen = participant.listen
+            slot.track.attach(None if listen in (None, "floor") else self.channel_source(listen))
         for slot in peer.slots("pa"):
             slot.track.attach(self.pa_source(participant))
         for slot in peer.slots("incoming"):
@@ -368,12 +366,13 @@ class Room:
         self._route_video(participant, peer)
 
     def pa_source(self, participant: Participant) -> Source | None:
-        """What a venue's loudspeakers play: its language, never its own feed."""
-        venue = self.meeting.venue(participant.venue or "")
-        language = participant.listen if participant.listen != "floor" else None
-        if language is None and venue is not None:
-            language = venue.pa_language
-        channel = self.channels.get(language or "")
+        """What a venue's loudspeakers play: its language (by default its PA
+        language, or the floor if it chose so), never its own feed."""
+        language = participant.listen
+        if language is None:
+            venue = self.meeting.venue(participant.venue or "")
+            language = venue.pa_language if venue is not None else "floor"
+        channel = self.channels.get(language)
         if channel is not None and channel.input is not self.mixer.floor:
             return channel.source
         return self.mixer.minus(frozenset({participant.mic.id}), f"Floor − {participant.name}")

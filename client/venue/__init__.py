@@ -1,0 +1,1 @@
+"""The venue client: a room's sound desk in, one language out to its PA."""
