@@ -53,7 +53,8 @@ async def wait_on_floor(server: LiveServer, venue: str, proc: subprocess.Popen[s
         ):
             return
         if proc.poll() is not None:
-            raise AssertionError(f"venue client exited: {proc.stdout.read() if proc.stdout else ''}")
+            output = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"venue client exited: {output}")
         await asyncio.sleep(0.1)
     raise TimeoutError(f"venue {venue} never reached the floor")
 
