@@ -14,6 +14,7 @@ from server.protocol import (
     AgendaGoto,
     ErrorCode,
     GrantFloor,
+    ParticipantUpdated,
     ProtocolError,
     RevokeFloor,
     SetModerated,
@@ -44,6 +45,16 @@ def _target(room: Room, participant_id: str) -> Participant:
     return target
 
 
+def _moderation_changed(room: Room) -> None:
+    """Announce the queue, and keep each participant's ``hand_raised`` in step with it."""
+    raised = {hand.participant for hand in room.live.hands}
+    for participant in room.participants.values():
+        if participant.hand_raised != (participant.id in raised):
+            participant.hand_raised = participant.id in raised
+            room.broadcast(ParticipantUpdated(participant=participant.info()))
+    room.moderation_changed()
+
+
 def _start(room: Room, p: Participant, m: Any, now: float) -> None:
     room.live.start(now)
     room.agenda_changed()
@@ -71,7 +82,7 @@ def _goto(room: Room, p: Participant, m: AgendaGoto, now: float) -> None:
 
 def _moderated(room: Room, p: Participant, m: SetModerated, now: float) -> None:
     room.live.set_moderated(m.on)
-    room.moderation_changed()
+    _moderation_changed(room)
 
 
 def _grant(room: Room, p: Participant, m: GrantFloor, now: float) -> None:
@@ -79,29 +90,29 @@ def _grant(room: Room, p: Participant, m: GrantFloor, now: float) -> None:
     if not target.can(Permission.SPEAK):
         raise LiveError("bad_state", f"a {target.role.value} does not speak on the floor")
     room.live.grant(target.id, target.name, now, m.limit)
-    room.moderation_changed()
+    _moderation_changed(room)
 
 
 def _revoke(room: Room, p: Participant, m: RevokeFloor, now: float) -> None:
     if not room.live.revoke(m.participant):
         raise LiveError("bad_state", "that participant does not have the floor",
                         field="participant")
-    room.moderation_changed()
+    _moderation_changed(room)
 
 
 def _limit(room: Room, p: Participant, m: SpeakingLimit, now: float) -> None:
     room.live.set_limit(m.participant, m.limit, now)
-    room.moderation_changed()
+    _moderation_changed(room)
 
 
 def _raise(room: Room, p: Participant, m: Any, now: float) -> None:
     room.live.raise_hand(p.id, p.name, now)
-    room.moderation_changed()
+    _moderation_changed(room)
 
 
 def _lower(room: Room, p: Participant, m: Any, now: float) -> None:
     room.live.lower_hand(p.id)
-    room.moderation_changed()
+    _moderation_changed(room)
 
 
 def register(add: Register) -> None:

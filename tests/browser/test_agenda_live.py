@@ -164,6 +164,9 @@ async def test_request_to_speak_grant_and_revoke(
 
         queued = chair.locator("#hands li", has_text="Renata Amano")
         await expect(queued).to_have_count(1)
+        me = await delegate.evaluate("window.silkhall.you.id")
+        hand_raised = f"window.silkhall.participants.get({me!r})?.hand_raised"
+        await organiser.wait_until(f"{hand_raised} === true")
         await queued.get_by_label("Minutes").fill("2")
         await chair.get_by_role("button", name="Give the floor to Renata Amano").click()
 
@@ -175,6 +178,7 @@ async def test_request_to_speak_grant_and_revoke(
         await expect(chair.locator("#granted li .countdown")).to_have_text(
             re.compile(r"^1:5\d left$"))
         await expect(chair.locator("#hands li")).to_have_count(0)
+        await organiser.wait_until(f"{hand_raised} === false")
         deadline = time.monotonic() + 10
         while dominant_frequency(floor.collector.last(1.0)) != pytest.approx(VOICE, abs=5):
             assert time.monotonic() < deadline, "the delegate never reached the floor"
