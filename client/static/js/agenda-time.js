@@ -54,7 +54,7 @@ export function isoUtc(date) {
 
 /** HH:MM of an instant in a zone (24-hour). */
 export function hm(date, timeZone) {
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false,
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
                                        ...(timeZone ? { timeZone } : {}) });
 }
 
