@@ -31,6 +31,7 @@ from server.config import Settings
 from server.hub import Hub
 from server.media.codecs import CodecStats
 from server.metrics import Metrics
+from server.playback import Playback
 from server.signalling import SignallingSession
 from server.whip import WhipService
 
@@ -54,6 +55,7 @@ class Services:
     whip: WhipService
     recordings: RecordingService
     exports: Exports
+    playback: Playback
 
 
 def build_services(settings: Settings, store: MeetingStore | None = None) -> Services:
@@ -72,8 +74,11 @@ def build_services(settings: Settings, store: MeetingStore | None = None) -> Ser
         SqliteRecordingIndex(settings.data_dir / "recordings.sqlite"),
         hub,
     )
+    playback = Playback(settings.data_dir, hub, stats)
+    playback.register(dispatcher.register)
     return Services(
-        settings, store, authority, stats, metrics, hub, dispatcher, whip, recordings, Exports()
+        settings, store, authority, stats, metrics, hub, dispatcher, whip, recordings, Exports(),
+        playback,
     )
 
 
@@ -118,12 +123,16 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watcher = asyncio.ensure_future(services.metrics.watch_loop())
+        venues = asyncio.ensure_future(services.playback.report_venues())
         # Recordings a crash left unfinished are made whole before serving.
         await services.recordings.recover()
         try:
             yield
         finally:
             watcher.cancel()
+            venues.cancel()
+            for room in list(services.hub.rooms.values()):
+                await services.playback.stop(room)
             await services.recordings.stop_all()
             await services.hub.close()
             await services.recordings.index.close()
@@ -132,7 +141,7 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
     agenda_api = AgendaApi(
         services.store, services.authority, lambda: settings.base_url,
         on_change=services.hub.meeting_changed,
-        extensions=[RecordingsApi(services.recordings, services.exports)],
+        extensions=[RecordingsApi(services.recordings, services.exports), services.playback],
     )
     routes: list[BaseRoute] = [
         Route("/", index),

@@ -24,6 +24,7 @@ class Connection(Protocol):
 class Transport(StrEnum):
     BROWSER = "browser"  # signalling WebSocket, server-offered peer connection
     WHIP = "whip"  # one WHIP offer, no signalling
+    MEDIA = "media"  # a file played into the meeting by the organiser
 
 
 class Participant:
@@ -36,8 +37,8 @@ class Participant:
         self.transport = transport
         self.mic = Source(f"{participant_id}/mic", "audio", grant.name, participant_id)
         self.camera = Source(f"{participant_id}/camera", "video", grant.name, participant_id)
-        self.mic_on = transport is Transport.WHIP
-        self.camera_on = transport is Transport.WHIP
+        self.mic_on = transport in (Transport.WHIP, Transport.MEDIA)
+        self.camera_on = transport in (Transport.WHIP, Transport.MEDIA)
         self.peer: ServerPeer | None = None
         self.connection: Connection | None = None
         # "floor", a language, or None (not chosen: delegates hear the floor,
@@ -68,11 +69,12 @@ class Participant:
         return ParticipantInfo(
             id=self.id,
             name=self.name,
-            role=self.role.value,
+            role="media" if self.transport is Transport.MEDIA else self.role.value,
             venue=self.venue,
             booth=self.booth,
             mic=self.mic_on,
             camera=self.camera_on,
             on_floor=self.on_floor,
             hand_raised=self.hand_raised,
+            feed_muted=self.muted_by_chair,
         )

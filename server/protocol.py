@@ -223,12 +223,43 @@ class LowerHand(Message):
     type: Literal["lower_hand"]
 
 
+# --- venues and media played into the meeting --------------------------------
+
+
+class MuteFeed(Message):
+    """Take a venue's feed (or played media) off the floor, or put it back."""
+
+    type: Literal["mute_feed"]
+    participant: Id
+    muted: bool
+
+
+class MediaPlay(Message):
+    type: Literal["media_play"]
+    # an agenda item whose media file to play, or a file uploaded to the meeting
+    item: Id | None = None
+    file: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class MediaPause(Message):
+    type: Literal["media_pause"]
+
+
+class MediaResume(Message):
+    type: Literal["media_resume"]
+
+
+class MediaStop(Message):
+    type: Literal["media_stop"]
+
+
 _CLIENT_CLASSES = (
     Hello, Answer, Candidate, MediaState, View, Listen, Ping, Leave,
     ConsoleMic, ConsoleCough, ConsoleOutput, ConsoleIncoming, HandoverRequest,
     HandoverAccept, HandoverCancel, BoothChatSend, SlowDown, SetFloorLanguage,
     AgendaStart, AgendaStop, AgendaNext, AgendaPrevious, AgendaGoto, SetModerated, GrantFloor,
-    RevokeFloor, SpeakingLimit, RaiseHand, LowerHand,
+    RevokeFloor, SpeakingLimit, RaiseHand, LowerHand, MuteFeed, MediaPlay, MediaPause,
+    MediaResume, MediaStop,
 )
 
 ClientMessage = Annotated[
@@ -260,7 +291,12 @@ ClientMessage = Annotated[
     | RevokeFloor
     | SpeakingLimit
     | RaiseHand
-    | LowerHand,
+    | LowerHand
+    | MuteFeed
+    | MediaPlay
+    | MediaPause
+    | MediaResume
+    | MediaStop,
     Field(discriminator="type"),
 ]
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
@@ -283,6 +319,7 @@ class ParticipantInfo(Message):
     camera: bool = False
     on_floor: bool = False
     hand_raised: bool = False
+    feed_muted: bool = False  # a venue (or played media) the chair took off the floor
 
 
 class LanguageInfo(Message):
@@ -532,6 +569,41 @@ class RecordingStatus(Message):
     started_at: float | None
 
 
+class MediaStatus(Message):
+    """The media file being played into the meeting, if any."""
+
+    type: Literal["media_state"] = "media_state"
+    state: Literal["idle", "playing", "paused"]
+    participant: str | None = None
+    title: str | None = None
+    file: str | None = None
+    item: str | None = None
+    position: float = 0.0  # seconds
+    duration: float = 0.0
+    transcoded: bool = False
+
+
+class VenueStatusInfo(Message):
+    participant: str
+    venue: str | None
+    name: str
+    transport: str  # browser | whip | media
+    media: str  # the peer connection's state
+    level_dbfs: float  # the feed's recent level (-127 silent)
+    packet_loss: float | None  # fraction of the feed's packets lost
+    rtt_ms: float | None
+    on_floor: bool
+    feed_muted: bool
+    listening: str | None
+
+
+class VenueStatus(Message):
+    """Sent to chairs every second while venues are connected."""
+
+    type: Literal["venue_status"] = "venue_status"
+    venues: list[VenueStatusInfo]
+
+
 ServerMessage = (
     Welcome
     | Offer
@@ -551,6 +623,8 @@ ServerMessage = (
     | AgendaState
     | ModerationState
     | RecordingStatus
+    | MediaStatus
+    | VenueStatus
 )
 
 

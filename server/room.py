@@ -33,6 +33,7 @@ from server.protocol import (
     BoothInfo,
     LanguageInfo,
     MediaKind,
+    MediaStatus,
     MeetingInfo,
     Message,
     ParticipantJoined,
@@ -81,6 +82,7 @@ class Room:
         )
         self.listeners: dict[str, tuple[ServerPeer, SendSlot]] = {}
         self.live = LiveAgenda.of(meeting)
+        self.media_status = MediaStatus(state="idle")
         # Recorders of this meeting (recordings.recorder.Recorder), by id.
         self.recorders: dict[str, RoomRecorder] = {}
         self.active_speaker: str | None = None
@@ -175,6 +177,7 @@ class Room:
         participant.send(agenda_state(self.live, self.interpretation.floor_language))
         participant.send(moderation_state(self.live))
         participant.send(self.recording_status())
+        participant.send(self.media_status)
         self.refresh_floor()
         self.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant.id)
         self.reconcile()

@@ -25,6 +25,14 @@ MAX_BUFFER_FRAMES = 6  # beyond this the oldest samples go: bounded latency
 MAX_PENDING = 50
 
 
+def _dbov(block: np.ndarray) -> float:
+    """RFC 6464 level of a block: -dBov, 0 loudest, 127 silence."""
+    rms = float(np.sqrt(np.mean(np.square(block)))) if block.size else 0.0
+    if rms <= 1e-7:
+        return 127.0
+    return min(127.0, max(0.0, -20 * float(np.log10(rms))))
+
+
 class _Input:
     """One floor source: encoded packets waiting, decoded samples buffered."""
 
@@ -164,6 +172,8 @@ class FloorMixer:
             block = entry.take()
             if block is not None:
                 blocks[source_id] = block
+                if not entry.source.reports_level:
+                    entry.source.smooth_level(_dbov(block))
         total = np.zeros(OPUS_FRAME, dtype=np.float32)
         for block in blocks.values():
             total += block

@@ -60,6 +60,7 @@ class Source:
         "on_demand",
         "owner",
         "packets",
+        "reports_level",
     )
 
     def __init__(
@@ -84,6 +85,9 @@ class Source:
         self.level = 127.0
         self.packets = 0
         self.last_arrival = 0.0
+        # Whether packets carry RFC 6464 levels; if not, the floor mixer
+        # (which decodes the source anyway) measures them.
+        self.reports_level = False
         # Told True when the first sink arrives and False when the last goes,
         # so producers can stop work nobody consumes.
         self.on_demand: Callable[[bool], None] | None = None
@@ -116,12 +120,16 @@ class Source:
         self._last_keyframe_request = now
         self._keyframe_task = asyncio.ensure_future(self._keyframe_requester())
 
+    def smooth_level(self, level: float) -> None:
+        # ~300 ms time constant at 50 packets/s
+        self.level += (level - self.level) * 0.07
+
     def publish(self, packet: EncodedPacket) -> None:
         self.packets += 1
         self.last_arrival = packet.arrival
         if packet.audio_level is not None:
-            # ~300 ms time constant at 50 packets/s
-            self.level += (packet.audio_level - self.level) * 0.07
+            self.reports_level = True
+            self.smooth_level(packet.audio_level)
         for sink in self._sinks:
             sink(packet)
 
