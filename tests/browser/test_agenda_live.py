@@ -183,6 +183,10 @@ async def test_request_to_speak_grant_and_revoke(
         while dominant_frequency(floor.collector.last(1.0)) != pytest.approx(VOICE, abs=5):
             assert time.monotonic() < deadline, "the delegate never reached the floor"
             await asyncio.sleep(0.1)
+        # The chair hears the floor too.
+        await chair.get_by_label("Hear the floor").check()
+        await organiser.wait_until(
+            f"Math.abs(window.silkhall.mixer.dominantFrequency() - {VOICE}) < 5", timeout=10)
 
         await chair.get_by_role("button", name="Take the floor back from Renata Amano").click()
         await delegate.wait_until("!window.silkhall.granted && window.silkhall.micOn === false")

@@ -2,9 +2,11 @@
 // signalling WebSocket (no camera or microphone needed) and runs it: the
 // agenda (start, previous, next, jump), the floor language, moderated mode
 // with the request-to-speak queue, slow-down notices and channel states.
+// The chair may also hear the floor and speak (the microphone is only asked
+// for when first switched on).
 
 import { signallingUrl, Signalling, State } from "./protocol.js";
-import { MeetingPeer } from "./media.js";
+import { AudioMixer, MeetingPeer } from "./media.js";
 import { $, el, duration } from "./ui.js";
 import { ServerClock, hm, itemProgress, remainingText, zoneCity } from "./agenda-time.js";
 import { languageCodes, languageName, localized } from "./languages.js";
@@ -32,6 +34,14 @@ export class LivePanel {
                                serverClock: this.clock, meeting: null });
     this.peer = null;
     this.errorTimer = null;
+    this.micTrack = null;
+    this.micOn = false;
+    this.mixer = null;
+    /** @type {Map<string, MediaStreamTrack>} audio received, by mid */
+    this.tracks = new Map();
+    this.slots = [];
+    $("#live-mic").onclick = () => this.setMic(!this.micOn);
+    $("#live-listen").onchange = (event) => this.setListening(event.target.checked);
     $("#live-start").onclick = () => this.send({ type: "agenda_start" });
     $("#live-previous").onclick = () => this.send({ type: "agenda_previous" });
     $("#live-next").onclick = () => this.send({ type: "agenda_next" });
@@ -59,13 +69,21 @@ export class LivePanel {
       page.participants = new Map(m.participants.map((p) => [p.id, p]));
       // Answer the server's offers: the organiser hears nothing here and
       // sends nothing, but a negotiated peer keeps the session tidy.
+      // Answer the server's offers; the microphone goes on the "mic" line
+      // once the chair switches it on.
       this.peer?.close();
+      this.tracks.clear();
       this.peer = new MeetingPeer({ iceServers: m.ice_servers, send: (x) => signalling.send(x),
-                                    onTrack: () => {} });
+                                    onTrack: (mid, track) => this.onTrack(mid, track) });
+      this.peer.local.mic = this.micTrack;
       page.peer = this.peer;
+      if (this.micOn) this.sendMedia();
       this.renderFloorChoices();
     });
-    signalling.on("offer", (m) => this.peer?.handleOffer(m.sdp, m.slots));
+    signalling.on("offer", (m) => {
+      this.peer?.handleOffer(m.sdp, m.slots).then(() => this.applySlots(m.slots));
+    });
+    signalling.on("slots", (m) => this.applySlots(m.slots));
     signalling.on("participant_joined", (m) => page.participants.set(m.participant.id, m.participant));
     signalling.on("participant_updated", (m) => page.participants.set(m.participant.id, m.participant));
     signalling.on("participant_left", (m) => page.participants.delete(m.id));
@@ -122,7 +140,77 @@ export class LivePanel {
     this.root.dataset.state = state;
   }
 
+  // --- hearing the floor, speaking -------------------------------------------
+
+  onTrack(mid, track) {
+    if (track.kind !== "audio") return;
+    this.tracks.set(mid, track);
+    if (this.mixer) {
+      this.mixer.add(mid, track);
+      this.applyGains();
+    }
+  }
+
+  applySlots(slots) {
+    this.slots = slots;
+    this.applyGains();
+  }
+
+  /** The floor's lines at full level while listening; nothing else. */
+  applyGains() {
+    if (!this.mixer) return;
+    const listening = $("#live-listen").checked;
+    for (const slot of this.slots) {
+      if (slot.kind === "audio" && slot.use !== "mic") {
+        this.mixer.setGain(slot.mid, listening && slot.use === "floor" ? 1 : 0);
+      }
+    }
+  }
+
+  async setListening(on) {
+    if (on && !this.mixer) {
+      this.mixer = new AudioMixer();
+      this.page.mixer = this.mixer;
+      for (const [mid, track] of this.tracks) this.mixer.add(mid, track);
+    }
+    if (on) await this.mixer.resume();
+    this.applyGains();
+  }
+
+  async setMic(on) {
+    if (on && !this.micTrack) {
+      try {
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+        this.micTrack = stream.getAudioTracks()[0] ?? null;
+        await this.peer?.setLocal("mic", this.micTrack);
+      } catch (err) {
+        this.showError({ message: err.message, code: "no_microphone" });
+        return;
+      }
+    }
+    this.micOn = on && !!this.micTrack;
+    if (this.micTrack) this.micTrack.enabled = this.micOn;
+    this.renderMic();
+    this.sendMedia();
+  }
+
+  sendMedia() {
+    this.page.signalling?.send({ type: "media", mic: this.micOn, camera: false });
+  }
+
+  renderMic() {
+    const button = $("#live-mic");
+    button.setAttribute("aria-pressed", String(this.micOn));
+    button.classList.toggle("off", !this.micOn);
+  }
+
   showError(message) {
+    if (message.ref === "media" && this.micOn) {
+      // Refused (too many open microphones): ours stays closed.
+      this.micOn = false;
+      if (this.micTrack) this.micTrack.enabled = false;
+      this.renderMic();
+    }
     const box = $("#live-error");
     box.textContent = this.t("live.refused", { message: message.message });
     box.dataset.code = message.code ?? "";
