@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from client.venue import cli as venue_cli
 from server.auth.links import join_link
 from server.auth.roles import Role
 from server.auth.tokens import DEFAULT_TTL, TokenAuthority, load_secret
-from server.config import Settings
+from server.config import ClusterSettings, Settings, TurnSettings
 from server.media.settings import MediaSettings
 
 DEFAULT_DATA_DIR = Path("./data")
@@ -37,6 +38,23 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="address for the media plane's ICE candidates; repeat for several "
         "(default: the --host address, or 127.0.0.1 when binding 0.0.0.0)",
     )
+    cluster = parser.add_argument_group("cluster (several nodes sharing meetings through Redis)")
+    cluster.add_argument(
+        "--redis", metavar="URL", default=os.environ.get("SILKHALL_REDIS"),
+        help="redis://HOST:PORT/DB: run as a node of a cluster (env SILKHALL_REDIS)",
+    )
+    cluster.add_argument("--node-id", default=os.environ.get("SILKHALL_NODE_ID"),
+                         help="this node's name in the cluster (env SILKHALL_NODE_ID)")
+    turn = parser.add_argument_group("TURN (for clients behind strict firewalls)")
+    turn.add_argument(
+        "--turn-url", action="append", dest="turn_urls", metavar="URL",
+        help="a TURN server URL handed to clients, e.g. turn:turn.example:3478 "
+        "(repeatable; env SILKHALL_TURN_URLS, comma-separated)",
+    )
+    turn.add_argument("--turn-secret", default=os.environ.get("SILKHALL_TURN_SECRET"),
+                      help="the TURN server's static-auth-secret (env SILKHALL_TURN_SECRET)")
+    turn.add_argument("--turn-ttl", type=int, default=3600,
+                      help="lifetime of the TURN credentials handed out, seconds")
     tls = parser.add_argument_group("TLS")
     tls.add_argument("--tls-cert", type=Path, help="certificate (PEM)")
     tls.add_argument("--tls-key", type=Path, help="private key (PEM)")
@@ -93,13 +111,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
     addresses = args.ice_addresses or [
         "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     ]
+    turn_urls = args.turn_urls or [
+        u for u in os.environ.get("SILKHALL_TURN_URLS", "").split(",") if u.strip()
+    ]
     return Settings(
         data_dir=args.data_dir.resolve(),
         host=args.host,
         port=args.port,
-        public_url=args.public_url,
+        public_url=args.public_url or os.environ.get("SILKHALL_PUBLIC_URL"),
         tls=tls,
         media=MediaSettings(host_addresses=tuple(addresses)),
+        turn=TurnSettings(urls=tuple(turn_urls), secret=args.turn_secret, ttl=args.turn_ttl),
+        cluster=ClusterSettings(redis_url=args.redis, node_id=args.node_id),
     )
 
 

@@ -28,6 +28,34 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnSettings:
+    """A TURN server sharing a secret with us (coturn's use-auth-secret): we
+    hand clients credentials of the TURN REST API form, valid for ``ttl``."""
+
+    urls: tuple[str, ...] = ()
+    secret: str | None = None
+    ttl: int = 3600
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.urls) and bool(self.secret)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Several processes sharing meetings through Redis (empty: one process)."""
+
+    redis_url: str | None = None
+    node_id: str | None = None  # default: made from host, port and pid
+    heartbeat: float = 1.0  # seconds between a node's heartbeats
+    node_ttl: float = 3.0  # a node silent this long is gone
+
+    @property
+    def enabled(self) -> bool:
+        return self.redis_url is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
     host: str = "127.0.0.1"
@@ -36,6 +64,8 @@ class Settings:
     tls: bool = False
     media: MediaSettings = field(default_factory=MediaSettings)
     limits: Limits = field(default_factory=Limits)
+    turn: TurnSettings = field(default_factory=TurnSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     # Close a meeting's live state this long after its last participant left.
     idle_close: float = 30.0
 
