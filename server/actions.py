@@ -37,6 +37,7 @@ from server.protocol import (
 from server.room import Room, describe_slots
 from server.signalling import CLOSE_NORMAL, CLOSE_REPLACED, SignallingSession
 from server.tasks import Background
+from server.turn import ice_servers as turn_ice_servers
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class Dispatcher:
                     messages_per_second=self.settings.limits.messages_per_second,
                     burst=self.settings.limits.burst,
                 ),
-                ice_servers=self.ice_servers(),
+                ice_servers=self.ice_servers(participant_id),
             )
         )
         room.add(participant)
@@ -159,9 +160,10 @@ class Dispatcher:
         await room.remove(session.participant_id, "disconnected")
         self.hub.released(room)
 
-    def ice_servers(self) -> list[IceServer]:
-        """ICE servers for browsers; none unless configured (no public STUN)."""
-        return []
+    def ice_servers(self, participant_id: str) -> list[IceServer]:
+        """ICE servers for browsers: our TURN server with credentials for this
+        participant, or none (never a public STUN server)."""
+        return turn_ice_servers(self.settings.turn, participant_id)
 
     # --- negotiation ------------------------------------------------------
 

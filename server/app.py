@@ -33,6 +33,7 @@ from server.media.codecs import CodecStats
 from server.metrics import Metrics
 from server.playback import Playback
 from server.signalling import SignallingSession
+from server.turn import TurnApi
 from server.whip import WhipService
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,8 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
     agenda_api = AgendaApi(
         services.store, services.authority, lambda: settings.base_url,
         on_change=services.hub.meeting_changed,
-        extensions=[RecordingsApi(services.recordings, services.exports), services.playback],
+        extensions=[RecordingsApi(services.recordings, services.exports), services.playback,
+                    TurnApi(settings.turn)],
     )
     routes: list[BaseRoute] = [
         Route("/", index),

@@ -28,6 +28,7 @@ from server.participant import Participant, Transport
 from server.protocol import ProtocolError
 from server.room import Room
 from server.tasks import Background
+from server.turn import link_headers
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class WhipService:
             participant.peer = peer
             room.add(participant)
             self._sessions[session_id] = _Session(room.meeting.id, "whip", participant_id)
-            return _created(answer, f"/whip/sessions/{session_id}")
+            return _created(answer, f"/whip/sessions/{session_id}",
+                            link_headers(self._settings.turn, participant_id))
         except HttpError as exc:
             return exc.response()
 
@@ -104,7 +106,7 @@ class WhipService:
         if request.method == "OPTIONS":
             return _options("POST")
         try:
-            _, room, offer = await self._admit(request, kinds={"audio"})
+            grant, room, offer = await self._admit(request, kinds={"audio"})
             channel = request.path_params["channel"]
             if room.channel_source(channel) is None:
                 self._hub.released(room)
@@ -120,7 +122,8 @@ class WhipService:
                 raise HttpError(400, str(exc)) from exc
             room.add_listener(session_id, peer, slot)
             self._sessions[session_id] = _Session(room.meeting.id, "whep", session_id)
-            return _created(answer, f"/whep/sessions/{session_id}")
+            return _created(answer, f"/whep/sessions/{session_id}",
+                            link_headers(self._settings.turn, grant.identity))
         except HttpError as exc:
             return exc.response()
 
@@ -214,13 +217,18 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _created(answer: str, location: str) -> Response:
-    return Response(
+def _created(answer: str, location: str, links: list[str]) -> Response:
+    """201 with the answer, the session's URL and the ICE servers (RFC 9725
+    section 4.6: one ``Link`` header per server URL)."""
+    response = Response(
         answer,
         status_code=201,
         media_type=SDP,
-        headers={"Location": location, "Access-Control-Expose-Headers": "Location"},
+        headers={"Location": location, "Access-Control-Expose-Headers": "Location, Link"},
     )
+    for link in links:
+        response.headers.append("Link", link)
+    return response
 
 
 def _options(methods: str) -> Response:

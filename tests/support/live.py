@@ -7,7 +7,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import uvicorn
@@ -48,10 +48,14 @@ class LiveServer:
 
 @asynccontextmanager
 async def live_server(
-    data_dir: Path, *, limits: Limits | None = None, demo: bool = True
+    data_dir: Path, *, limits: Limits | None = None, demo: bool = True,
+    settings: Settings | None = None,
 ) -> AsyncIterator[LiveServer]:
+    """``settings`` replaces the defaults below (its port by a free one)."""
     port = free_port()
-    settings = Settings(data_dir=data_dir, port=port, limits=limits or Limits(), idle_close=5)
+    if settings is None:
+        settings = Settings(data_dir=data_dir, limits=limits or Limits(), idle_close=5)
+    settings = replace(settings, port=port)
     store = SqliteMeetingStore(data_dir / "silkhall.sqlite")
     if demo:
         await store.put(demo_meeting())
