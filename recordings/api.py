@@ -15,6 +15,8 @@ from recordings.exports import Exports
 from recordings.model import ExportJob, ExportRequest, Recording, RecordingList
 from recordings.service import RecordingError, RecordingService
 from server.auth.tokens import grant_covers
+from server.cluster.forward import forward
+from server.hub import Elsewhere
 
 MEETING = "/api/meetings/{meeting_id}"
 RECORDING = "/api/recordings/{recording_id}"
@@ -60,6 +62,8 @@ class RecordingsApi:
     async def start_recording(self, call: Call) -> Response:
         try:
             recording = await self._service.start(call.param("meeting_id"))
+        except Elsewhere as moved:
+            return await forward(call.request, moved.url)
         except RecordingError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from exc
         return json_response(recording, 201,
@@ -76,6 +80,8 @@ class RecordingsApi:
         recording = await self._recording(call)
         try:
             return json_response(await self._service.stop(recording.id))
+        except Elsewhere as moved:
+            return await forward(call.request, moved.url)
         except RecordingError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from exc
 
@@ -124,3 +130,4 @@ class RecordingsApi:
         if grant is None or not grant_covers(grant, recording.meeting):
             raise ApiError(403, "wrong_meeting", "the token is for another meeting")
         return recording
+

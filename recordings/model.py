@@ -11,6 +11,9 @@ class RecordingState(StrEnum):
     RECORDING = "recording"
     FINISHED = "finished"
     RECOVERED = "recovered"  # the server stopped mid-recording; made whole on restart
+    # its node died; the recording goes on in a new part on another node, and
+    # this part is made whole when its node starts again
+    INTERRUPTED = "interrupted"
     FAILED = "failed"
 
 
@@ -48,6 +51,9 @@ class Recording(BaseModel):
     chapters: list[ChapterInfo] = Field(default_factory=list)
     files: list[FileInfo] = Field(default_factory=list)
     note: str | None = None
+    node: str | None = None  # the node that records it (in a cluster)
+    part: int = 1  # a recording continued after a node loss has parts 1, 2, ...
+    series: str | None = None  # the first part's id, for parts after the first
 
 
 class RecordingList(BaseModel):

@@ -15,8 +15,9 @@ from recordings.journal import read_journal
 from recordings.model import FileInfo, Recording, RecordingState
 from recordings.recorder import Recorder
 from recordings.writer import TrackSpec
-from server.hub import Hub
+from server.hub import Elsewhere, Hub
 from server.protocol import RecordingStatus
+from server.room import Room
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,22 @@ class RecordingService:
         self.hub = hub
         self.active: dict[str, Recorder] = {}
         self._lock = asyncio.Lock()
+        hub.on_open.append(self._continue_after_move)
+
+    @property
+    def node(self) -> str | None:
+        return self.hub.cluster.node_id if self.hub.cluster is not None else None
 
     def directory(self, recording: Recording) -> Path:
         return self.root / recording.meeting / recording.id
 
     # --- start and stop ------------------------------------------------------
 
-    async def start(self, meeting_id: str) -> Recording:
+    async def start(self, meeting_id: str, after: Recording | None = None) -> Recording:
+        """Start recording a meeting (Elsewhere if another node hosts it);
+        ``after``: the part this one continues."""
+        room = await self.hub.open(meeting_id)
         async with self._lock:
-            room = await self.hub.open(meeting_id)
             if any(r.room is room for r in self.active.values()):
                 raise RecordingError(409, "already_recording", "this meeting is being recorded")
             now = time.time()
@@ -57,7 +65,9 @@ class RecordingService:
             recording_id = f"rec-{stamp}-{secrets.token_hex(3)}"
             recording = Recording(
                 id=recording_id, meeting=meeting_id, state=RecordingState.RECORDING,
-                started_at=now,
+                started_at=now, node=self.node,
+                part=after.part + 1 if after else 1,
+                series=(after.series or after.id) if after else None,
             )
             await self.index.put(recording)
             recorder = Recorder(recording_id, self.directory(recording), room, now)
@@ -72,10 +82,11 @@ class RecordingService:
         async with self._lock:
             recorder = self.active.pop(recording_id, None)
             recording = await self.index.get(recording_id)
-            if recorder is None or recording is None:
-                if recording is not None:
-                    raise RecordingError(409, "not_recording", "this recording has stopped")
+            if recording is None:
                 raise RecordingError(404, "not_found", f"no recording {recording_id!r}")
+            if recorder is None:
+                await self._elsewhere(recording)
+                raise RecordingError(409, "not_recording", "this recording has stopped")
             recorder.room.recorders.pop(recording_id, None)
             await recorder.stop()
             recorder.room.broadcast(RecordingStatus(active=False, recording=None, started_at=None))
@@ -153,15 +164,53 @@ class RecordingService:
         return files
 
     async def recover(self) -> list[Recording]:
-        """Make whole the recordings a crash left unfinished (run at startup)."""
+        """Make whole the recordings a crash left unfinished here (run at
+        startup): their part files are on this node's disk."""
         recovered = []
-        for recording in await self.index.in_state(RecordingState.RECORDING):
-            if recording.id in self.active:
+        unfinished = (await self.index.in_state(RecordingState.RECORDING)
+                      + await self.index.in_state(RecordingState.INTERRUPTED))
+        for recording in unfinished:
+            if recording.id in self.active or recording.node != self.node:
                 continue
             log.warning("recovering recording %s of %s", recording.id, recording.meeting)
-            recovered.append(await self._finish(recording, RecordingState.RECOVERED,
-                                                RECOVERED_NOTE))
+            note = recording.note if recording.state is RecordingState.INTERRUPTED else None
+            recovered.append(await self._finish(
+                recording, RecordingState.RECOVERED,
+                RECOVERED_NOTE + (f"; {note}" if note else "")))
         return recovered
+
+    async def _elsewhere(self, recording: Recording) -> None:
+        """A recording made by another live node is stopped there."""
+        cluster = self.hub.cluster
+        if (
+            cluster is not None
+            and recording.state is RecordingState.RECORDING
+            and recording.node not in (None, cluster.node_id)
+        ):
+            url = await cluster.node_url(recording.node or "")
+            if url is not None:
+                raise Elsewhere(url)
+
+    async def _continue_after_move(self, room: Room, moved_from: str | None) -> None:
+        """A meeting came here from a node that died while recording it: the
+        recording goes on, as its next part."""
+        cluster = self.hub.cluster
+        if cluster is None:
+            return
+        for previous in await self.index.of_meeting(room.meeting.id):
+            if (
+                previous.state is not RecordingState.RECORDING
+                or previous.node in (None, cluster.node_id)
+                or await cluster.node_alive(previous.node or "")
+            ):
+                continue
+            current = await self.start(room.meeting.id, after=previous)
+            await self.index.put(previous.model_copy(update={
+                "state": RecordingState.INTERRUPTED,
+                "note": f"node {previous.node} stopped; continued in part {current.part} "
+                        f"({current.id})",
+            }))
+            log.warning("recording %s continues as %s on this node", previous.id, current.id)
 
     async def get(self, recording_id: str) -> Recording:
         recording = await self.index.get(recording_id)

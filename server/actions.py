@@ -11,7 +11,7 @@ from typing import Any
 from server.auth.roles import Permission, Role
 from server.auth.tokens import Grant, TokenAuthority, TokenError, grant_covers
 from server.config import Settings
-from server.hub import Hub, UnknownMeeting
+from server.hub import Elsewhere, Hub, UnknownMeeting
 from server.media.peer import ServerPeer
 from server.media.sdpcheck import BadSdp
 from server.participant import Participant, Transport
@@ -31,11 +31,12 @@ from server.protocol import (
     Ping,
     Pong,
     ProtocolError,
+    Redirect,
     View,
     Welcome,
 )
 from server.room import Room, describe_slots
-from server.signalling import CLOSE_NORMAL, CLOSE_REPLACED, SignallingSession
+from server.signalling import CLOSE_NORMAL, CLOSE_REDIRECT, CLOSE_REPLACED, SignallingSession
 from server.tasks import Background
 from server.turn import ice_servers as turn_ice_servers
 
@@ -95,6 +96,12 @@ class Dispatcher:
             )
         try:
             room = await self.hub.open(hello.meeting)
+        except Elsewhere as moved:
+            # Another node hosts the meeting: the client says hello there.
+            if session.connection is not None:
+                session.connection.send(Redirect(url=websocket_url(moved.url)))
+                session.connection.close(CLOSE_REDIRECT, "redirect")
+            return
         except UnknownMeeting as exc:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_MEETING, f"no meeting {hello.meeting!r}", field="meeting"
@@ -301,6 +308,13 @@ class Dispatcher:
         if resume and resume.startswith(grant.identity + "-") and len(resume) < 100:
             return resume
         return f"{grant.identity}-{secrets.token_hex(4)}"
+
+
+def websocket_url(base_url: str) -> str:
+    """The signalling URL of a node from its public base URL."""
+    if base_url.startswith("https://"):
+        return "wss://" + base_url.removeprefix("https://").rstrip("/") + "/ws"
+    return "ws://" + base_url.removeprefix("http://").rstrip("/") + "/ws"
 
 
 def check_assignment(grant: Grant, room: Room) -> None:

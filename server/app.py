@@ -18,15 +18,19 @@ from starlette.websockets import WebSocket
 
 from agenda import live_actions
 from agenda.api import AgendaApi
+from agenda.redis_store import RedisMeetingStore
 from agenda.sqlite_store import SqliteMeetingStore
 from agenda.store import MeetingStore
 from interpretation import actions as interpretation_actions
 from recordings.api import RecordingsApi
 from recordings.exports import Exports
-from recordings.index import SqliteRecordingIndex
+from recordings.index import RecordingIndex, SqliteRecordingIndex
+from recordings.redis_index import RedisRecordingIndex
 from recordings.service import RecordingService
 from server.actions import Dispatcher
 from server.auth.tokens import TokenAuthority, load_secret
+from server.cluster.context import Cluster
+from server.cluster.live import LiveApi, share_live_state
 from server.config import Settings
 from server.hub import Hub
 from server.media.codecs import CodecStats
@@ -57,29 +61,37 @@ class Services:
     recordings: RecordingService
     exports: Exports
     playback: Playback
+    cluster: Cluster | None
 
 
 def build_services(settings: Settings, store: MeetingStore | None = None) -> Services:
-    store = store or SqliteMeetingStore(settings.data_dir / "silkhall.sqlite")
+    cluster: Cluster | None = None
+    hubs: list[Hub] = []
+    if settings.cluster.enabled:
+        # A node: meetings, recordings index and live state are in Redis.
+        cluster = Cluster(settings, load=lambda: hubs[0].load() if hubs else 0)
+        store = store or RedisMeetingStore(cluster.redis)
+        index: RecordingIndex = RedisRecordingIndex(cluster.redis)
+    else:
+        store = store or SqliteMeetingStore(settings.data_dir / "silkhall.sqlite")
+        index = SqliteRecordingIndex(settings.data_dir / "recordings.sqlite")
     authority = TokenAuthority(load_secret(settings.data_dir))
     stats = CodecStats()
     metrics = Metrics()
     hub = Hub(settings, store, stats, metrics)
+    hub.cluster = cluster
+    hubs.append(hub)
     dispatcher = Dispatcher(settings, authority, hub)
     interpretation_actions.register(dispatcher.register)
     live_actions.register(dispatcher.register)
     hub.renegotiate = dispatcher.renegotiate
     whip = WhipService(settings, authority, hub)
-    recordings = RecordingService(
-        settings.data_dir / "recordings",
-        SqliteRecordingIndex(settings.data_dir / "recordings.sqlite"),
-        hub,
-    )
+    recordings = RecordingService(settings.data_dir / "recordings", index, hub)
     playback = Playback(settings.data_dir, hub, stats)
     playback.register(dispatcher.register)
     return Services(
         settings, store, authority, stats, metrics, hub, dispatcher, whip, recordings, Exports(),
-        playback,
+        playback, cluster,
     )
 
 
@@ -123,8 +135,11 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if services.cluster is not None:
+            await services.cluster.start()
         watcher = asyncio.ensure_future(services.metrics.watch_loop())
         venues = asyncio.ensure_future(services.playback.report_venues())
+        sharing = asyncio.ensure_future(share_live_state(services))
         # Recordings a crash left unfinished are made whole before serving.
         await services.recordings.recover()
         try:
@@ -132,18 +147,21 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
         finally:
             watcher.cancel()
             venues.cancel()
+            sharing.cancel()
             for room in list(services.hub.rooms.values()):
                 await services.playback.stop(room)
             await services.recordings.stop_all()
             await services.hub.close()
             await services.recordings.index.close()
             await services.store.close()
+            if services.cluster is not None:
+                await services.cluster.stop()
 
     agenda_api = AgendaApi(
         services.store, services.authority, lambda: settings.base_url,
         on_change=services.hub.meeting_changed,
         extensions=[RecordingsApi(services.recordings, services.exports), services.playback,
-                    TurnApi(settings.turn)],
+                    TurnApi(settings.turn), LiveApi(services.hub)],
     )
     routes: list[BaseRoute] = [
         Route("/", index),

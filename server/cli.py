@@ -13,6 +13,7 @@ from pathlib import Path
 from agenda.demo import DEMO_ID, demo_meeting
 from agenda.model import Meeting
 from agenda.sqlite_store import SqliteMeetingStore
+from agenda.store import MeetingStore
 from client.venue import cli as venue_cli
 from server.auth.links import join_link
 from server.auth.roles import Role
@@ -45,6 +46,10 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     )
     cluster.add_argument("--node-id", default=os.environ.get("SILKHALL_NODE_ID"),
                          help="this node's name in the cluster (env SILKHALL_NODE_ID)")
+    cluster.add_argument("--heartbeat", type=float, default=1.0,
+                         help="seconds between this node's heartbeats (default 1)")
+    cluster.add_argument("--node-ttl", type=float, default=3.0,
+                         help="a node silent this many seconds is gone (default 3)")
     turn = parser.add_argument_group("TURN (for clients behind strict firewalls)")
     turn.add_argument(
         "--turn-url", action="append", dest="turn_urls", metavar="URL",
@@ -122,7 +127,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         tls=tls,
         media=MediaSettings(host_addresses=tuple(addresses)),
         turn=TurnSettings(urls=tuple(turn_urls), secret=args.turn_secret, ttl=args.turn_ttl),
-        cluster=ClusterSettings(redis_url=args.redis, node_id=args.node_id),
+        cluster=ClusterSettings(redis_url=args.redis, node_id=args.node_id,
+                                heartbeat=args.heartbeat, node_ttl=args.node_ttl),
     )
 
 
@@ -175,7 +181,17 @@ def demo_links(settings: Settings, authority: TokenAuthority, meeting: Meeting) 
 
 
 async def ensure_demo(settings: Settings, reset: bool) -> Meeting:
-    store = SqliteMeetingStore(settings.data_dir / "silkhall.sqlite")
+    store: MeetingStore
+    redis_client = None
+    if settings.cluster.redis_url:
+        import redis.asyncio as aioredis
+
+        from agenda.redis_store import RedisMeetingStore
+
+        redis_client = aioredis.from_url(settings.cluster.redis_url, decode_responses=True)
+        store = RedisMeetingStore(redis_client)
+    else:
+        store = SqliteMeetingStore(settings.data_dir / "silkhall.sqlite")
     try:
         existing = await store.get(DEMO_ID)
         if existing is not None and not reset:
@@ -183,6 +199,8 @@ async def ensure_demo(settings: Settings, reset: bool) -> Meeting:
         return await store.put(demo_meeting())
     finally:
         await store.close()
+        if redis_client is not None:
+            await redis_client.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from agenda.model import Meeting
 from agenda.store import MeetingStore
@@ -14,9 +16,27 @@ from server.metrics import Metrics
 from server.participant import Participant
 from server.room import Room
 
+if TYPE_CHECKING:
+    from server.cluster.context import Cluster
+
+log = logging.getLogger(__name__)
+
 
 class UnknownMeeting(LookupError):
     pass
+
+
+class Elsewhere(Exception):
+    """The meeting lives on another node of the cluster, at ``url``."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+# Called when a room opens here; the second argument is the node the meeting
+# was on before, if it moved here because that node died.
+OpenHook = Callable[[Room, str | None], Awaitable[None]]
 
 
 class Hub:
@@ -34,10 +54,13 @@ class Hub:
         # Set by the dispatcher: how a room asks for a new offer to a client.
         self.renegotiate: Callable[[Participant], None] = lambda participant: None
         self.rooms: dict[str, Room] = {}
+        self.cluster: Cluster | None = None
+        self.on_open: list[OpenHook] = []
         self._lock = asyncio.Lock()
         self._idle: dict[str, asyncio.TimerHandle] = {}
 
     async def open(self, meeting_id: str) -> Room:
+        """The meeting's room here; Elsewhere if another node hosts it."""
         async with self._lock:
             room = self.rooms.get(meeting_id)
             if room is not None:
@@ -46,10 +69,25 @@ class Hub:
             meeting = await self._store.get(meeting_id)
             if meeting is None:
                 raise UnknownMeeting(meeting_id)
+            moved_from = None
+            if self.cluster is not None:
+                placed = await self.cluster.placement.locate(meeting_id)
+                if not placed.local:
+                    raise Elsewhere(placed.node.url)
+                moved_from = placed.moved_from
             room = Room(meeting, self._settings.media, self.stats)
             room.start(self.renegotiate)
             self.rooms[meeting_id] = room
-            return room
+        for hook in self.on_open:
+            try:
+                await hook(room, moved_from)
+            except Exception:
+                log.exception("opening %s: a hook failed", meeting_id)
+        return room
+
+    def load(self) -> int:
+        """What this node carries: participants and listeners of its rooms."""
+        return sum(len(r.participants) + len(r.listeners) for r in self.rooms.values())
 
     def new_peer(self) -> ServerPeer:
         return ServerPeer(self._settings.media, latency=self.metrics.sampler)
@@ -83,6 +121,8 @@ class Hub:
             if room.empty and self.rooms.get(room.meeting.id) is room:
                 del self.rooms[room.meeting.id]
                 await room.close()
+                if self.cluster is not None:
+                    await self.cluster.placement.forget(room.meeting.id)
 
     async def close(self) -> None:
         for handle in self._idle.values():

@@ -431,6 +431,13 @@ class ErrorMessage(Message):
     ref: str | None = None
 
 
+class Redirect(Message):
+    """The meeting lives on another node: connect there (then close code 4307)."""
+
+    type: Literal["redirect"] = "redirect"
+    url: str  # the WebSocket URL to send the same hello to
+
+
 class Bye(Message):
     type: Literal["bye"] = "bye"
     reason: str
@@ -615,6 +622,7 @@ ServerMessage = (
     | Pong
     | ErrorMessage
     | Bye
+    | Redirect
     | BoothState
     | InterpretationState
     | BoothChatMessage

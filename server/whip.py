@@ -20,8 +20,9 @@ from starlette.routing import Route
 from server.actions import check_assignment
 from server.auth.roles import Permission, permissions_of
 from server.auth.tokens import Grant, TokenAuthority, TokenError, grant_covers
+from server.cluster.forward import forward
 from server.config import Settings
-from server.hub import Hub, UnknownMeeting
+from server.hub import Elsewhere, Hub, UnknownMeeting
 from server.media.peer import ServerPeer
 from server.media.sdpcheck import BadSdp, check_sdp
 from server.participant import Participant, Transport
@@ -33,6 +34,15 @@ from server.turn import link_headers
 log = logging.getLogger(__name__)
 
 SDP = "application/sdp"
+
+
+class Forward(Exception):
+    """Another node hosts the meeting: hand it this request."""
+
+    def __init__(self, url: str, body: bytes) -> None:
+        super().__init__(url)
+        self.url = url
+        self.body = body
 
 
 class HttpError(Exception):
@@ -101,6 +111,8 @@ class WhipService:
                             link_headers(self._settings.turn, participant_id))
         except HttpError as exc:
             return exc.response()
+        except Forward as elsewhere:
+            return await forward(request, elsewhere.url, elsewhere.body)
 
     async def listen(self, request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -126,6 +138,8 @@ class WhipService:
                             link_headers(self._settings.turn, grant.identity))
         except HttpError as exc:
             return exc.response()
+        except Forward as elsewhere:
+            return await forward(request, elsewhere.url, elsewhere.body)
 
     async def end(self, request: Request) -> Response:
         if request.method == "PATCH":
@@ -166,6 +180,8 @@ class WhipService:
             room = await self._hub.open(meeting_id)
         except UnknownMeeting as exc:
             raise HttpError(404, f"no meeting {meeting_id!r}") from exc
+        except Elsewhere as moved:
+            raise Forward(moved.url, body) from moved
         return grant, room, text
 
     def _bearer(self, request: Request) -> Grant:

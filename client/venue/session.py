@@ -100,6 +100,7 @@ class VenueSession:
         self.ice_addresses = ice_addresses
         self.status = Status()
         self._stopping = False
+        self._redirect: str | None = None
         self._pc: RTCPeerConnection | None = None
         self._resampler = AudioResampler(format="s16", layout="mono", rate=RATE)
         self._track = CaptureTrack(sound)
@@ -123,6 +124,8 @@ class VenueSession:
                 await self._close_peer()
             if self._stopping:
                 break
+            if self._redirect is not None:
+                continue  # the meeting is on another node: go there now
             if time.monotonic() - started > 30:
                 delay = 0.5  # it was up for a while: retry promptly
             self.status.state = f"reconnecting in {delay:.1f} s"
@@ -131,7 +134,10 @@ class VenueSession:
 
     async def _session(self) -> None:
         self.status.state = "connecting"
-        async with websockets.connect(signalling_url(self.server), max_size=2**22,
+        # After a redirect, once; a later reconnect starts from --server again
+        # (the node we were sent to may be the one that went away).
+        url, self._redirect = self._redirect or signalling_url(self.server), None
+        async with websockets.connect(url, max_size=2**22,
                                       open_timeout=10, ping_interval=5,
                                       ping_timeout=5) as ws:
             await ws.send(json.dumps({"type": "hello", "protocol": 1, "token": self.token,
@@ -150,6 +156,9 @@ class VenueSession:
             self.status.listening = self.listen or "PA language"
         elif kind == "offer":
             await self._answer(ws, message)
+        elif kind == "redirect":
+            self._redirect = str(message["url"])
+            self.status.state = "redirected"
         elif kind == "interpretation":
             self.status.live_channels = [c["language"] for c in message["channels"] if c["live"]]
         elif kind == "participant_updated":

@@ -40,7 +40,7 @@ class WhipPublisher:
         if self.video is not None:
             self.pc.addTransceiver(self.video, direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(follow_redirects=True) as http:
             response = await http.post(
                 f"{self.base}/whip/{self.meeting}",
                 content=self.pc.localDescription.sdp,
@@ -48,7 +48,8 @@ class WhipPublisher:
                          "Authorization": f"Bearer {self.token}"},
             )
         if response.status_code == 201:
-            self.location = response.headers["location"]
+            # relative to where the session was made (after any redirect)
+            self.location = str(response.url.join(response.headers["location"]))
             await self.pc.setRemoteDescription(
                 RTCSessionDescription(sdp=response.text, type="answer")
             )
@@ -57,7 +58,7 @@ class WhipPublisher:
     async def stop(self) -> None:
         if self.location:
             async with httpx.AsyncClient() as http:
-                await http.delete(self.base + self.location)
+                await http.delete(self.location)
         await self.pc.close()
 
 
@@ -76,7 +77,7 @@ class WhepListener:
         tracks: list[Any] = []
         self.pc.on("track", tracks.append)
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(follow_redirects=True) as http:
             response = await http.post(
                 f"{self.base}/whep/{self.meeting}/{self.channel}",
                 content=self.pc.localDescription.sdp,
@@ -84,7 +85,8 @@ class WhepListener:
                          "Authorization": f"Bearer {self.token}"},
             )
         if response.status_code == 201:
-            self.location = response.headers["location"]
+            # relative to where the session was made (after any redirect)
+            self.location = str(response.url.join(response.headers["location"]))
             await self.pc.setRemoteDescription(
                 RTCSessionDescription(sdp=response.text, type="answer")
             )
@@ -96,5 +98,5 @@ class WhepListener:
             await self.collector.stop()
         if self.location:
             async with httpx.AsyncClient() as http:
-                await http.delete(self.base + self.location)
+                await http.delete(self.location)
         await self.pc.close()

@@ -56,15 +56,30 @@ class SignallingClient:
         self._new_message = asyncio.Event()
         self._answering = asyncio.Lock()
         self.closed: tuple[int, str] | None = None
+        self.redirected_to: str | None = None
 
     async def join(self, timeout: float = 15.0) -> Message:
-        self.ws = await websockets.connect(self.ws_url, max_size=2**22)
-        self._reader = asyncio.ensure_future(self._read())
-        await self.send({"type": "hello", "protocol": 1, "token": self.token,
-                         "meeting": self.meeting})
-        welcome = await self.wait_for("welcome", timeout=timeout)
-        self.welcome = welcome
-        return welcome
+        """Say hello (following a redirect to the meeting's node, if any)."""
+        url = self.ws_url
+        for _ in range(3):
+            self.messages.clear()
+            self.closed = None
+            self.ws = await websockets.connect(url, max_size=2**22)
+            self._reader = asyncio.ensure_future(self._read())
+            await self.send({"type": "hello", "protocol": 1, "token": self.token,
+                             "meeting": self.meeting})
+            try:
+                welcome = await self.wait_for("welcome", timeout=timeout)
+            except ConnectionError:
+                redirect = next((m for m in self.messages if m["type"] == "redirect"), None)
+                if redirect is None:
+                    raise
+                url = redirect["url"]
+                self.redirected_to = url
+                continue
+            self.welcome = welcome
+            return welcome
+        raise ConnectionError("too many redirects")
 
     async def send(self, message: Message) -> None:
         await self.ws.send(json.dumps(message))

@@ -45,6 +45,8 @@ export const State = Object.freeze({
 
 // Close codes after which reconnecting cannot help (docs/protocol.md, "Closing").
 const FINAL_CLOSE_CODES = new Set([1008, 4001, 4009, 4010]);
+// The meeting is on another node of the cluster: connect there at once.
+const REDIRECT_CLOSE_CODE = 4307;
 
 /**
  * One signalling connection with automatic reconnect.
@@ -58,6 +60,10 @@ export class Signalling extends Emitter {
   constructor({ url, token, meeting, WebSocketImpl, storage }) {
     super();
     this.url = url;
+    // Where we came in: after a redirect, a lost connection starts here
+    // again, because the node we were sent to may be the one that died.
+    this.entryUrl = url;
+    this.redirectUrl = null;
     this.token = token;
     this.meeting = meeting;
     this.WebSocketImpl = WebSocketImpl ?? globalThis.WebSocket;
@@ -75,7 +81,10 @@ export class Signalling extends Emitter {
 
   connect() {
     this.closedByUs = false;
-    const ws = new this.WebSocketImpl(this.url);
+    const target = this.redirectUrl ?? this.entryUrl;
+    this.redirectUrl = null;
+    this.url = target;
+    const ws = new this.WebSocketImpl(target);
     this.ws = ws;
     ws.onopen = () => {
       const resume = this.storage?.getItem(this._resumeKey) ?? undefined;
@@ -108,6 +117,9 @@ export class Signalling extends Emitter {
     /** @type {ServerMessage} */
     let message;
     try { message = JSON.parse(data); } catch { return; }
+    if (message.type === "redirect") {
+      this.redirectUrl = message.url;
+    }
     if (message.type === "welcome") {
       this.attempt = 0;
       this.you = message.you;
@@ -129,6 +141,10 @@ export class Signalling extends Emitter {
   _closed(code, reason) {
     clearInterval(this._pingTimer);
     if (this.closedByUs) return;
+    if (code === REDIRECT_CLOSE_CODE && this.redirectUrl) {
+      this.connect();
+      return;
+    }
     if (FINAL_CLOSE_CODES.has(code)) {
       this._setState(State.FAILED, { code, reason });
       return;
