@@ -7,6 +7,7 @@ import { AudioMixer, MeetingPeer, listDevices, meterPercent, openLocalMedia, tra
 import { loadStrings, rememberLanguage } from "./i18n.js";
 import { $, el, clockText, languageSelect } from "./ui.js";
 import { DelegateSide } from "./delegate-agenda.js";
+import { RecIndicator } from "./rec-indicator.js";
 
 const LISTEN_KEY = "silkhall.listen";
 const ORIGINAL_KEY = "silkhall.original";
@@ -141,6 +142,9 @@ async function join() {
   signalling.on("agenda", (m) => page.side.onAgenda(m));
   signalling.on("agenda_state", (m) => page.side.onAgendaState(m));
   signalling.on("moderation", onModeration);
+  const rec = new RecIndicator($("#state"), { t: (key, vars) => page.strings.t(key, vars),
+                                              now: () => page.serverClock.now() });
+  signalling.on("recording", (m) => { page.recording = m; rec.update(m); });
   signalling.on("error", onError);
   signalling.on("bye", (m) => showState(State.CLOSED, m.reason));
   signalling.connect();
