@@ -13,6 +13,8 @@ import { languageCodes, languageName, localized } from "./languages.js";
 
 const MAX_SLOW_DOWNS = 6;
 const MAX_SPEAKING = 4 * 3600; // the protocol's bound on a speaking time, in seconds
+const OTHER_PANELS_REFS = new Set(["media_play", "media_pause", "media_resume", "media_stop",
+                                   "mute_feed"]);
 
 /** Seconds from a minutes input: a number, or null when left empty. */
 function limitOf(input) {
@@ -111,7 +113,10 @@ export class LivePanel {
       this.renderChannels();
     });
     signalling.on("slow_down", (m) => this.slowDown(m));
-    signalling.on("error", (m) => this.showError(m));
+    signalling.on("error", (m) => {
+      // Refused media and feed requests are shown by their own panels.
+      if (!OTHER_PANELS_REFS.has(m.ref)) this.showError(m);
+    });
     signalling.on("bye", (m) => this.showState(State.CLOSED, m.reason));
     signalling.connect();
     window.addEventListener("pagehide", () => signalling.leave());

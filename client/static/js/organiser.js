@@ -13,6 +13,9 @@ import { AgendaEditor } from "./agenda-editor.js";
 import { MeetingEditor, PlacesEditor } from "./meeting-editor.js";
 import { JoinLinks } from "./join-links.js";
 import { LivePanel } from "./live-panel.js";
+import { VenuePanel } from "./venue-panel.js";
+import { MediaPanel } from "./media-panel.js";
+import { RecordingPanel } from "./recording-panel.js";
 
 const page = {
   strings: null,
@@ -65,6 +68,9 @@ async function main() {
     meeting: new MeetingEditor($("#panel-meeting"), ctx),
     places: new PlacesEditor($("#panel-places"), ctx),
     links: new JoinLinks($("#panel-links"), ctx),
+    feeds: new VenuePanel($("#panel-feeds"), ctx),
+    media: new MediaPanel($("#panel-media"), ctx),
+    recordings: new RecordingPanel($("#panel-recordings"), ctx),
   };
   try {
     page.doc = await page.api.getMeeting();
@@ -80,6 +86,7 @@ async function main() {
   setInterval(renderClock, 1000);
   page.live = new LivePanel($("#live"), ctx);
   page.live.connect();
+  for (const panel of Object.values(page.panels)) panel.connect?.(page.signalling);
 }
 
 function setupUiLanguage() {
