@@ -56,6 +56,7 @@ class Recorder:
         self._tracks: list[DownTrack] = []
         self.writers: list[TrackWriter] = []
         self.chapter_count = 0
+        self._chapter_item: str | None = None
 
     def start(self) -> None:
         for spec in self.specs:
@@ -105,6 +106,9 @@ class Recorder:
         return None
 
     def chapter(self, item: AgendaItem) -> None:
+        if item.id == self._chapter_item:
+            return  # the same item announced again (a restart, a goto to itself)
+        self._chapter_item = item.id
         title = item.title.get(self.room.meeting.first_language()) or next(
             iter(item.title.values())
         )
