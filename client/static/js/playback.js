@@ -132,10 +132,14 @@ function stateLabel(state) {
 }
 
 function stateNote(recording) {
-  if (recording.state === "recovered") return t("playback.recovered_note");
-  if (recording.state === "failed") return t("playback.failed_note");
-  if (recording.state === "recording") return t("playback.recording_note");
-  return "";
+  const notes = {
+    recovered: "playback.recovered_note", failed: "playback.failed_note",
+    recording: "playback.recording_note", interrupted: "playback.interrupted_note",
+  };
+  const note = notes[recording.state] ? t(notes[recording.state]) : "";
+  // A recording continued on another server after a node loss has parts.
+  const part = recording.part > 1 ? t("playback.part", { n: recording.part }) : "";
+  return [part, note].filter(Boolean).join(" · ");
 }
 
 function renderList() {
