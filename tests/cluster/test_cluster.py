@@ -147,7 +147,8 @@ async def wait_for(check: Any, timeout: float, what: str) -> None:
 
 def _pa_has(room: Any, frequency: float) -> bool:
     audio = room.pa_audio(last_seconds=0.5)
-    return audio.size > 4800 and abs(dominant_frequency(audio) - frequency) < 5
+    # within 1%: the PA buffer may resample by up to 0.5% to absorb drift
+    return audio.size > 4800 and abs(dominant_frequency(audio) - frequency) < 0.01 * frequency
 
 
 def _pa_grew_with(room: Any, before: int, frequency: float) -> bool:
