@@ -61,7 +61,7 @@ class RecordingList(BaseModel):
 
 
 class ExportRequest(BaseModel):
-    track: str = Field(description='"floor", a language code, "video", or "all"')
+    track: str = Field(description='"floor", a language code, or "video": a track key')
 
 
 class ExportJob(BaseModel):
