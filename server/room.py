@@ -409,7 +409,8 @@ class Room:
             other = self.participants.get(pid)
             if other is None or other.id == participant.id or not other.camera_on:
                 continue
-            if other.camera.packets == 0:
+            if other.camera.packets == 0 or other.camera.codec != "vp8":
+                # Subscribers' video lines are VP8: other codecs are not forwarded.
                 continue
             out.append(other.camera)
         return out[: self.settings.max_video_slots]
