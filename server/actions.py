@@ -35,8 +35,9 @@ from server.protocol import (
     View,
     Welcome,
 )
-from server.room import Room, describe_slots
+from server.room import Room
 from server.signalling import CLOSE_NORMAL, CLOSE_REDIRECT, CLOSE_REPLACED, SignallingSession
+from server.slots import describe_slots
 from server.tasks import Background
 from server.turn import ice_servers as turn_ice_servers
 

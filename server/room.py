@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
-from typing import Protocol, cast
+from collections.abc import Callable
+from typing import Protocol
 
 from agenda.languages import endonym
 from agenda.live import LiveAgenda
@@ -32,7 +32,6 @@ from server.protocol import (
     ActiveSpeaker,
     BoothInfo,
     LanguageInfo,
-    MediaKind,
     MediaStatus,
     MeetingInfo,
     Message,
@@ -40,10 +39,10 @@ from server.protocol import (
     ParticipantLeft,
     ParticipantUpdated,
     RecordingStatus,
-    Slot,
     Slots,
     VenueInfo,
 )
+from server.slots import assign, describe_slots
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +357,7 @@ class Room:
             participant.send(Slots(slots=slots))
 
     def _attach(self, participant: Participant, peer: ServerPeer) -> None:
-        _assign(peer.slots("floor"), self.loudest(participant.id, self.settings.audio_slots))
+        assign(peer.slots("floor"), self.loudest(participant.id, self.settings.audio_slots))
         for slot in peer.slots("language"):
             listen = participant.listen
             slot.track.attach(None if listen in (None, "floor") else self.channel_source(listen))
@@ -392,7 +391,7 @@ class Room:
             if self._renegotiate is not None:
                 self._renegotiate(participant)
             slots = peer.slots("video")
-        _assign(slots, wanted)
+        assign(slots, wanted)
 
     def wanted_video(self, participant: Participant) -> list[Source]:
         ids: list[str] = []
@@ -414,46 +413,3 @@ class Room:
                 continue
             out.append(other.camera)
         return out[: self.settings.max_video_slots]
-
-
-def media_kind(kind: str) -> MediaKind:
-    if kind not in ("audio", "video"):
-        raise ValueError(f"not a media kind: {kind!r}")
-    return cast(MediaKind, kind)
-
-
-def describe_slots(peer: ServerPeer) -> list[Slot]:
-    """What each media line of a peer carries, as the client is told."""
-    described: list[Slot] = [
-        Slot(mid=line.transceiver.mid or "", kind=media_kind(line.source.kind), use=line.use)
-        for line in peer.receive_lines
-    ]
-    for slot in peer.send_slots:
-        source = slot.track.source
-        described.append(
-            Slot(
-                mid=slot.mid or "",
-                kind=media_kind(slot.track.kind),
-                use=slot.use,
-                participant=source.owner if source is not None else None,
-                channel=slot.channel or (source.channel if source is not None else None),
-            )
-        )
-    return described
-
-
-def _assign(slots: list[SendSlot], sources: Iterable[Source]) -> None:
-    """Give each wanted source a slot, keeping sources where they already are."""
-    wanted = list(sources)
-    keep = {id(s.track.source) for s in slots if s.track.source in wanted}
-    free = [s for s in slots if id(s.track.source) not in keep or s.track.source is None]
-    placed = {id(s.track.source) for s in slots if id(s.track.source) in keep}
-    for source in wanted:
-        if id(source) in placed:
-            continue
-        if not free:
-            break
-        free.pop(0).track.attach(source)
-        placed.add(id(source))
-    for slot in free:
-        slot.track.attach(None)
