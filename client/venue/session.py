@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import jwt
 import numpy as np
 import websockets
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, AudioResampler
 
@@ -101,6 +101,7 @@ class VenueSession:
         self.status = Status()
         self._stopping = False
         self._redirect: str | None = None
+        self._ice_servers: list[RTCIceServer] = []
         self._pc: RTCPeerConnection | None = None
         self._resampler = AudioResampler(format="s16", layout="mono", rate=RATE)
         self._track = CaptureTrack(sound)
@@ -149,6 +150,11 @@ class VenueSession:
     async def _handle(self, ws: Any, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "welcome":
+            self._ice_servers = [
+                RTCIceServer(urls=server["urls"], username=server.get("username"),
+                             credential=server.get("credential"))
+                for server in message.get("ice_servers", [])
+            ]
             self.status.state = "joined"
             self.status.error = ""
             if self.listen:
@@ -175,7 +181,8 @@ class VenueSession:
 
     async def _answer(self, ws: Any, offer: dict[str, Any]) -> None:
         if self._pc is None:
-            config = RTCConfiguration(iceServers=[])
+            # TURN from the server when it has one; never a public STUN server.
+            config = RTCConfiguration(iceServers=list(self._ice_servers))
             self._pc = (HostPeerConnection(self.ice_addresses, config) if self.ice_addresses
                         else RTCPeerConnection(config))
             self._pc.on("track", self._on_track)
