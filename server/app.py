@@ -128,7 +128,8 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
         name = request.path_params["page"]
         if name not in PAGES:
             return PlainTextResponse("not found\n", status_code=404)
-        return FileResponse(STATIC / f"{name}.html")
+        # A venue's browser fallback is the delegate page (it adapts to the role).
+        return FileResponse(STATIC / f"{'delegate' if name == 'venue' else name}.html")
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html")

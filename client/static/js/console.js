@@ -6,7 +6,7 @@
 
 import { joinParams, signallingUrl, Signalling, State } from "./protocol.js";
 import { AudioMixer, MeetingPeer, listDevices, meterPercent, trackMeter } from "./media.js";
-import { loadStrings, rememberLanguage } from "./i18n.js";
+import { loadStrings, uiLanguageSelect } from "./i18n.js";
 import { $, el, clockText } from "./ui.js";
 
 const VOLUME_KEY = "silkhall.console.volume";
@@ -90,18 +90,13 @@ async function main() {
 }
 
 function setupUiLanguage() {
-  const select = $("#ui-lang");
-  select.replaceChildren(...page.strings.available.map(
-    (l) => el("option", { value: l.code, selected: l.code === page.strings.lang }, l.name)));
-  select.onchange = async () => {
-    rememberLanguage(select.value);
-    page.strings = await loadStrings(select.value);
-    page.strings.apply(document);
+  uiLanguageSelect($("#ui-lang"), page.strings, (strings) => {
+    page.strings = strings;
     buildSources();
     render();
     renderVideo();
     showState(page.signalling?.state ?? State.CONNECTING);
-  };
+  });
 }
 
 // --- devices and media ------------------------------------------------------

@@ -4,7 +4,7 @@
 import { joinParams, signallingUrl, Signalling, State } from "./protocol.js";
 import { AudioMixer, MeetingPeer, listDevices, meterPercent, openLocalMedia, trackMeter }
   from "./media.js";
-import { loadStrings, rememberLanguage } from "./i18n.js";
+import { loadStrings, uiLanguageSelect } from "./i18n.js";
 import { $, el, clockText, languageSelect } from "./ui.js";
 import { DelegateSide } from "./delegate-agenda.js";
 import { RecIndicator } from "./rec-indicator.js";
@@ -40,7 +40,9 @@ const page = {
 };
 window.silkhall = page; // for the console and for tests (read-only use)
 
-const isVenue = document.body.classList.contains("page-venue");
+// A venue's join link opens this page too: its microphone is the room's feed.
+const isVenue = location.pathname.startsWith("/venue/");
+if (isVenue) document.body.classList.replace("page-delegate", "page-venue");
 
 async function main() {
   page.strings = await loadStrings();
@@ -62,15 +64,10 @@ async function main() {
 }
 
 function setupUiLanguage() {
-  const select = $("#ui-lang");
-  select.replaceChildren(...page.strings.available.map(
-    (l) => el("option", { value: l.code, selected: l.code === page.strings.lang }, l.name)));
-  select.onchange = async () => {
-    rememberLanguage(select.value);
-    page.strings = await loadStrings(select.value);
-    page.strings.apply(document);
+  uiLanguageSelect($("#ui-lang"), page.strings, (strings) => {
+    page.strings = strings;
     renderAll();
-  };
+  });
 }
 
 async function preview(choice = {}) {

@@ -62,3 +62,26 @@ export async function loadStrings(requested) {
 export function rememberLanguage(lang) {
   localStorage.setItem(STORAGE_KEY, lang);
 }
+
+/**
+ * Fill a <select> with the interface languages and switch on change: the new
+ * strings are applied to the document, then handed to ``onChange`` so the
+ * page can redraw what it builds itself.
+ * @param {HTMLSelectElement} select @param {Strings} strings
+ * @param {(strings: Strings) => void} onChange
+ */
+export function uiLanguageSelect(select, strings, onChange) {
+  select.replaceChildren(...strings.available.map((l) => {
+    const option = document.createElement("option");
+    option.value = l.code;
+    option.textContent = l.name;
+    option.selected = l.code === strings.lang;
+    return option;
+  }));
+  select.onchange = async () => {
+    rememberLanguage(select.value);
+    const next = await loadStrings(select.value);
+    next.apply(document);
+    onChange(next);
+  };
+}

@@ -3,7 +3,7 @@
 // live over the signalling WebSocket (docs/protocol.md, "Agenda messages").
 
 import { joinParams } from "./protocol.js";
-import { loadStrings, rememberLanguage } from "./i18n.js";
+import { loadStrings, uiLanguageSelect } from "./i18n.js";
 import { $, el } from "./ui.js";
 import { AgendaApi, ApiError } from "./agenda-api.js";
 import { formMessage, showErrors } from "./forms.js";
@@ -90,16 +90,11 @@ async function main() {
 }
 
 function setupUiLanguage() {
-  const select = $("#ui-lang");
-  select.replaceChildren(...page.strings.available.map(
-    (l) => el("option", { value: l.code, selected: l.code === page.strings.lang }, l.name)));
-  select.onchange = async () => {
-    rememberLanguage(select.value);
-    page.strings = await loadStrings(select.value);
-    page.strings.apply(document);
+  uiLanguageSelect($("#ui-lang"), page.strings, (strings) => {
+    page.strings = strings;
     renderAll();
     page.live?.render();
-  };
+  });
 }
 
 // --- the page's frame -------------------------------------------------------

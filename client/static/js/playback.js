@@ -5,7 +5,7 @@
 // URL: /playback/{meeting}#token=…[&recording=…]
 
 import { joinParams } from "./protocol.js";
-import { loadStrings, rememberLanguage } from "./i18n.js";
+import { loadStrings, uiLanguageSelect } from "./i18n.js";
 import { $, el, duration } from "./ui.js";
 import { RecordingsApi } from "./playback-api.js";
 import { SyncedPlayer } from "./playback-player.js";
@@ -69,17 +69,12 @@ async function main() {
 }
 
 function setupUiLanguage() {
-  const select = $("#ui-lang");
-  select.replaceChildren(...page.strings.available.map(
-    (l) => el("option", { value: l.code, selected: l.code === page.strings.lang }, l.name)));
-  select.onchange = async () => {
-    rememberLanguage(select.value);
-    page.strings = await loadStrings(select.value);
-    page.strings.apply(document);
+  uiLanguageSelect($("#ui-lang"), page.strings, (strings) => {
+    page.strings = strings;
     renderTitle();
     renderList();
     renderRecording();
-  };
+  });
 }
 
 function showError(message) {
