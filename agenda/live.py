@@ -82,7 +82,8 @@ class LiveAgenda:
         if self.started_at is None:
             raise LiveError("bad_state", "the meeting has not started")
         index = self.index()
-        target = (0 if index is None else index) + delta
+        # No current item (it was deleted while running): next is the first.
+        target = (0 if delta > 0 else -1) if index is None else index + delta
         if not 0 <= target < len(self.items):
             where = "last" if delta > 0 else "first"
             raise LiveError("bad_state", f"this is the {where} item")
@@ -105,6 +106,8 @@ class LiveAgenda:
 
     def replace_meeting(self, meeting: Meeting) -> None:
         """Edits arrived through the API: keep the live position if it still exists."""
+        if meeting.moderated != self.meeting.moderated:
+            self.set_moderated(meeting.moderated)
         self.meeting = meeting
         if self.current is not None and meeting.item(self.current) is None:
             self.current = None

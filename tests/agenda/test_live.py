@@ -64,3 +64,20 @@ def test_moderation_queue_grant_limit_and_cap() -> None:
     assert agenda.hands == []
     agenda.set_moderated(False)
     assert agenda.hands == []
+
+
+def test_after_the_current_item_is_deleted_next_goes_to_the_first() -> None:
+    agenda = live()
+    agenda.start(0)
+    agenda.goto("keynote", 1)
+    meeting = agenda.meeting
+    agenda.replace_meeting(meeting.model_copy(
+        update={"items": [i for i in meeting.items if i.id != "keynote"]}))
+    assert agenda.current is None
+    assert agenda.step(+1, 2).id == "opening"
+
+
+def test_moderation_edited_through_the_api_applies_live() -> None:
+    agenda = live()
+    agenda.replace_meeting(agenda.meeting.model_copy(update={"moderated": True}))
+    assert agenda.moderated
