@@ -28,7 +28,8 @@ from recordings.index import RecordingIndex, SqliteRecordingIndex
 from recordings.redis_index import RedisRecordingIndex
 from recordings.service import RecordingService
 from server.actions import Dispatcher
-from server.auth.tokens import TokenAuthority, load_secret
+from server.auth.roles import Role
+from server.auth.tokens import TokenAuthority, TokenError, load_secret
 from server.cluster.context import Cluster
 from server.cluster.live import LiveApi, share_live_state
 from server.config import Settings
@@ -62,6 +63,22 @@ class Services:
     exports: Exports
     playback: Playback
     cluster: Cluster | None
+
+
+def metrics_allowed(request: Request, authority: TokenAuthority) -> bool:
+    """Operators' figures: for the host itself (a scraper beside the server)
+    or a site organiser (token for meeting "*")."""
+    client = request.client.host if request.client else ""
+    if client in ("127.0.0.1", "::1"):
+        return True
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    try:
+        grant = authority.verify(token.strip())
+    except TokenError:
+        return False
+    return grant.meeting == "*" and grant.role is Role.ORGANISER
 
 
 def build_services(settings: Settings, store: MeetingStore | None = None) -> Services:
@@ -102,6 +119,11 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
         return JSONResponse({"status": "ok", "meetings": len(services.hub.rooms)})
 
     async def metrics(request: Request) -> Response:
+        if not metrics_allowed(request, services.authority):
+            return PlainTextResponse(
+                "metrics: from this host, or with a site organiser's Bearer token\n",
+                status_code=403,
+            )
         rooms = {
             mid: {
                 "participants": len(room.participants),
