@@ -30,49 +30,19 @@ from typing import Any
 
 import av
 import httpx
-from aiortc import RTCSessionDescription
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.forwarding import client_pc_tap, cpu_seconds, process  # noqa: E402
+from benchmarks.forwarding import TapListener, cpu_seconds, process  # noqa: E402
 from server.auth.roles import Role  # noqa: E402
 from server.auth.tokens import TokenAuthority, load_secret  # noqa: E402
-from server.media.packets import EncodedPacket  # noqa: E402
-from server.media.rtc import tap_of  # noqa: E402
 from tests.support.live import free_port  # noqa: E402
 from tests.support.opus import OpusPacketTrack, encode_tone  # noqa: E402
 from tests.support.whip import WhipPublisher  # noqa: E402
 
 CHANNELS = ("floor", "fr", "zh", "en")
 SETTLE = 1.0  # s after starting a recording before its window opens
-
-
-class ChannelTap:
-    """A WHEP listener on one channel that counts packets, never decodes."""
-
-    def __init__(self, base: str, channel: str, token: str) -> None:
-        self.base = base
-        self.channel = channel
-        self.token = token
-        self.pc = client_pc_tap()
-        self.count = 0
-
-    async def start(self, http: httpx.AsyncClient) -> None:
-        self.pc.addTransceiver("audio", direction="recvonly")
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        response = await http.post(
-            f"{self.base}/whep/demo/{self.channel}", content=self.pc.localDescription.sdp,
-            headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {self.token}"},
-            timeout=60,
-        )
-        response.raise_for_status()
-        await self.pc.setRemoteDescription(RTCSessionDescription(response.text, "answer"))
-
-        def sink(packet: EncodedPacket) -> None:
-            self.count += 1
-
-        tap_of(self.pc.getTransceivers()[0]).sink = sink
 
 
 @dataclass
@@ -158,7 +128,7 @@ async def run(rounds: int, seconds: float) -> list[Window]:
             venue = WhipPublisher(base, "demo", authority.mint("demo", Role.VENUE, venue="lyon"),
                                   OpusPacketTrack(packets))
             (await venue.start()).raise_for_status()
-            taps = [ChannelTap(base, c, authority.mint("demo", Role.DELEGATE, name=f"Ear {c}"))
+            taps = [TapListener(base, authority.mint("demo", Role.DELEGATE, name=f"Ear {c}"), c)
                     for c in CHANNELS]
             for tap in taps:
                 await tap.start(http)

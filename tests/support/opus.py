@@ -39,14 +39,21 @@ class OpusPacketTrack(MediaStreamTrack):  # type: ignore[misc]
 
     kind = "audio"
 
-    def __init__(self, packets: list[bytes]) -> None:
+    def __init__(self, packets: list[bytes], gate: asyncio.Event | None = None) -> None:
         super().__init__()
         self._packets = packets
         self._index = 0
         self._start: float | None = None
         self.sent = 0
+        # Sending waits while the gate is closed (e.g. until every listener
+        # is in, or between a benchmark's windows).
+        self.gate = gate
 
     async def recv(self) -> av.Packet:
+        if self.gate is not None and not self.gate.is_set():
+            await self.gate.wait()
+            # Resume on the clock: no burst of the packets a pause skipped.
+            self._start = time.monotonic() - self.sent * FRAME / RATE
         if self._start is None:
             self._start = time.monotonic()
         target = self._start + self.sent * FRAME / RATE
