@@ -203,6 +203,18 @@ async def ensure_demo(settings: Settings, reset: bool) -> Meeting:
             await redis_client.aclose()
 
 
+def demo_media(settings: Settings, meeting: Meeting) -> None:
+    """A test card for the demo's video item, so "play" works out of the box."""
+    from server.media.testcard import make_webm
+
+    for item in meeting.items:
+        if item.media:
+            path = settings.data_dir / "media" / meeting.id / item.media
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                make_webm(path, seconds=30.0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "token":
@@ -218,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_from(args)
     if args.command == "demo":
         meeting = asyncio.run(ensure_demo(settings, args.reset))
+        demo_media(settings, meeting)
         authority = TokenAuthority(load_secret(settings.data_dir))
         print(f"Demo meeting {meeting.id!r}: {meeting.title.get('en', '')}")
         for line in demo_links(settings, authority, meeting):

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
+from server.media.testcard import make_webm
 from tests.browser.test_agenda_live import no_page_errors, open_delegate, open_organiser
 from tests.support.live import LiveServer
-from tests.support.mediafile import make_webm
 from tests.support.tones import ToneTrack, dominant_frequency, tone_power
 from tests.support.whip import WhepListener
 from tests.support.wsclient import SignallingClient

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from server.media.testcard import make_wav, make_webm
 from tests.media.test_codec_work import count_calls
 from tests.support.live import LiveServer
-from tests.support.mediafile import make_wav, make_webm
 from tests.support.pages import BrowserParticipant
 from tests.support.tones import dominant_frequency
 from tests.support.whip import WhepListener

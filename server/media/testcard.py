@@ -1,4 +1,5 @@
-"""Media files made for tests: a tone and a moving test pattern."""
+"""Test cards: a tone and a moving pattern as media files. The demo plays one
+for its video item; tests play them into meetings."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import numpy as np
 
 
 def make_webm(path: Path, frequency: float = 880.0, seconds: float = 12.0, fps: int = 15) -> Path:
-    """Opus audio and VP8 video (a keyframe every second) in WebM."""
+    """Opus audio and VP8 video (a keyframe every second) in WebM: what plays
+    into a meeting without any transcoding."""
     with av.open(str(path), "w", format="webm") as out:
         audio = out.add_stream("libopus", rate=48000, layout="mono")
         video = out.add_stream("libvpx", rate=fps)
