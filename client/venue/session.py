@@ -17,7 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 import jwt
 import numpy as np
 import websockets
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, AudioResampler
 
@@ -182,7 +188,10 @@ class VenueSession:
     async def _answer(self, ws: Any, offer: dict[str, Any]) -> None:
         if self._pc is None:
             # TURN from the server when it has one; never a public STUN server.
-            config = RTCConfiguration(iceServers=list(self._ice_servers))
+            # max-bundle: with aiortc's default (balanced), a second video line
+            # in the server's offer keeps a transport the BUNDLE group closes.
+            config = RTCConfiguration(iceServers=list(self._ice_servers),
+                                     bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
             self._pc = (HostPeerConnection(self.ice_addresses, config) if self.ice_addresses
                         else RTCPeerConnection(config))
             self._pc.on("track", self._on_track)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import websockets
-from aiortc import RTCConfiguration, RTCSessionDescription
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from server.media.packets import EncodedPacket
@@ -105,7 +105,8 @@ class SignallingClient:
         async with self._answering:
             if self.pc is None:
                 factory = PeerConnection if self.tap else HostPeerConnection
-                self.pc = factory(["127.0.0.1"], RTCConfiguration(iceServers=[]))
+                config = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+                self.pc = factory(["127.0.0.1"], config)
                 self.pc.on("track", self._on_track)
             await self.pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
             self.slots = offer["slots"]
