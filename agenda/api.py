@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from agenda import editing
@@ -37,6 +37,7 @@ from agenda.http import (
 from agenda.ical import to_ical
 from agenda.model import Meeting
 from agenda.openapi import Access, Endpoint, Reply, Versioned, document
+from agenda.printable import printable_agenda
 from agenda.schemas import (
     BoothBody,
     ItemCreate,
@@ -146,6 +147,11 @@ class AgendaApi:
             Endpoint("GET", MEETING + "/agenda.json", self.export_json, "The agenda as JSON",
                      Access.READ, {200: Reply("times in UTC and local", AgendaExport)},
                      query=token, tag="exports"),
+            Endpoint("GET", MEETING + "/agenda.html", self.export_html,
+                     "The agenda as a printable bilingual page", Access.READ,
+                     {200: Reply("HTML", media_type="text/html")},
+                     query={**token, "languages": "comma-separated, e.g. fr,zh (default: the "
+                            "meeting's first two languages)"}, tag="exports"),
             Endpoint("GET", "/api/openapi.json", self.openapi, "This API's OpenAPI document",
                      Access.PUBLIC, {200: Reply("OpenAPI 3.1")}, tag="meta"),
             *(e for source in self._extensions for e in source.endpoints()),
@@ -384,6 +390,13 @@ class AgendaApi:
     async def export_json(self, call: Call) -> Response:
         meeting = await self._meeting(call.param("meeting_id"))
         return json_response(to_export(meeting), headers={"ETag": etag(meeting.version)})
+
+    async def export_html(self, call: Call) -> Response:
+        meeting = await self._meeting(call.param("meeting_id"))
+        wanted = call.request.query_params.get("languages", "")
+        languages = [x.strip() for x in wanted.split(",") if x.strip()] or meeting.languages[:2]
+        return HTMLResponse(printable_agenda(meeting, languages),
+                            headers={"ETag": etag(meeting.version)})
 
     async def openapi(self, call: Call) -> Response:
         return JSONResponse(document(self.endpoints(), self._base_url(), "silkhall agenda API"))

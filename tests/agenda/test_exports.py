@@ -99,3 +99,17 @@ async def test_the_demo_agenda_as_json(api: Api) -> None:
     assert keynote["venues"]["hangzhou"]["start"] == "2020-11-20T21:20:00+08:00"
     assert keynote["venues"]["parana"]["start"] == "2020-11-20T10:20:00-03:00"
     assert keynote["speakers"][0]["language"] == "zh"
+
+
+async def test_printable_agenda_is_bilingual_with_local_times(api: Api) -> None:
+    token = api.token(Role.DELEGATE)
+    response = await api.client.get(f"/api/meetings/demo/agenda.html?token={token}"
+                                    "&languages=fr,zh")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "Discours d'ouverture de l'ISU" in page and "国际丝绸联盟主席主旨演讲" in page
+    # The keynote: 14:20 in Paris, 21:20 in Hangzhou, 10:20 in Curitiba.
+    assert "14:20" in page and "21:20 Hangzhou" in page and "10:20 Curitiba" in page
+    assert "Zhang Guoqiang" in page
+    assert (await api.client.get("/api/meetings/demo/agenda.html")).status_code == 401

@@ -74,4 +74,4 @@ async def test_every_endpoint_has_a_distinct_operation_id(api: Api) -> None:
     services = api.services
     table = AgendaApi(services.store, services.authority, lambda: "http://x").endpoints()
     ids = [e.operation_id for e in table]
-    assert len(ids) == len(set(ids)) == 18
+    assert len(ids) == len(set(ids)) >= 19

@@ -71,6 +71,12 @@ async def test_unmoderated_open_microphone_cap(server: LiveServer) -> None:
             await client.join()
         for client in clients[:4]:
             await client.send({"type": "media", "mic": True, "camera": False})
+        # The four are on the floor before the fifth asks (each connection is
+        # handled on its own, so their messages could otherwise overtake).
+        for client in clients[:4]:
+            me = client.welcome["you"]["id"]  # type: ignore[index]
+            await clients[4].wait_for("participant_updated", lambda m, me=me: (
+                m["participant"]["id"] == me and m["participant"]["on_floor"]))
         mark = len(clients[4].messages)
         await clients[4].send({"type": "media", "mic": True, "camera": False})
         error = await clients[4].wait_for("error", since=mark)
