@@ -28,8 +28,12 @@ export class DelegateSide {
     this.agendaHeading = el("h2", { id: "side-agenda-heading" });
     this.zoneNote = el("p", { class: "hint" });
     this.list = el("ol", { id: "side-agenda", class: "side-agenda" });
+    // The printable, bilingual agenda and the calendar file (server-made).
+    this.printLink = el("a", { id: "agenda-print", target: "_blank", rel: "noopener" });
+    this.icsLink = el("a", { id: "agenda-ics" });
     this.agenda = el("section", { class: "side-agenda-box", "aria-labelledby": "side-agenda-heading" },
-      this.agendaHeading, this.zoneNote, this.list);
+      this.agendaHeading, this.zoneNote, this.list,
+      el("p", { class: "hint" }, this.printLink, " · ", this.icsLink));
     this.timer = null;
   }
 
@@ -58,6 +62,12 @@ export class DelegateSide {
 
   render() {
     if (!this.root.contains(this.agenda)) this.root.append(this.speak, this.agenda);
+    const base = `/api/meetings/${encodeURIComponent(this.page.meetingId)}`;
+    const token = encodeURIComponent(this.page.token);
+    this.printLink.href = `${base}/agenda.html?token=${token}`;
+    this.printLink.textContent = this.t("agenda.print");
+    this.icsLink.href = `${base}/agenda.ics?token=${token}`;
+    this.icsLink.textContent = this.t("agenda.calendar");
     this.timer ??= setInterval(() => this.tick(), 500);
     this.renderSpeak();
     this.renderAgenda();
