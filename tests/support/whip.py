@@ -25,6 +25,23 @@ async def _wait_gathered(pc: HostPeerConnection) -> None:
         await asyncio.sleep(0.02)
 
 
+async def exchange(
+    pc: HostPeerConnection, url: str, token: str
+) -> tuple[httpx.Response, str | None]:
+    """POST our offer (WHIP or WHEP); on 201 apply the answer. Returns the
+    response and the session's absolute URL (after any redirect)."""
+    await pc.setLocalDescription(await pc.createOffer())
+    async with httpx.AsyncClient(follow_redirects=True) as http:
+        response = await http.post(
+            url, content=pc.localDescription.sdp,
+            headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {token}"},
+        )
+    if response.status_code != 201:
+        return response, None
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
+    return response, str(response.url.join(response.headers["location"]))
+
+
 @dataclass
 class WhipPublisher:
     base: str
@@ -39,20 +56,8 @@ class WhipPublisher:
         self.pc.addTransceiver(self.audio, direction="sendonly")
         if self.video is not None:
             self.pc.addTransceiver(self.video, direction="sendonly")
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        async with httpx.AsyncClient(follow_redirects=True) as http:
-            response = await http.post(
-                f"{self.base}/whip/{self.meeting}",
-                content=self.pc.localDescription.sdp,
-                headers={"Content-Type": "application/sdp",
-                         "Authorization": f"Bearer {self.token}"},
-            )
-        if response.status_code == 201:
-            # relative to where the session was made (after any redirect)
-            self.location = str(response.url.join(response.headers["location"]))
-            await self.pc.setRemoteDescription(
-                RTCSessionDescription(sdp=response.text, type="answer")
-            )
+        response, self.location = await exchange(
+            self.pc, f"{self.base}/whip/{self.meeting}", self.token)
         return response
 
     async def stop(self) -> None:
@@ -76,20 +81,9 @@ class WhepListener:
         self.pc.addTransceiver("audio", direction="recvonly")
         tracks: list[Any] = []
         self.pc.on("track", tracks.append)
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        async with httpx.AsyncClient(follow_redirects=True) as http:
-            response = await http.post(
-                f"{self.base}/whep/{self.meeting}/{self.channel}",
-                content=self.pc.localDescription.sdp,
-                headers={"Content-Type": "application/sdp",
-                         "Authorization": f"Bearer {self.token}"},
-            )
-        if response.status_code == 201:
-            # relative to where the session was made (after any redirect)
-            self.location = str(response.url.join(response.headers["location"]))
-            await self.pc.setRemoteDescription(
-                RTCSessionDescription(sdp=response.text, type="answer")
-            )
+        response, self.location = await exchange(
+            self.pc, f"{self.base}/whep/{self.meeting}/{self.channel}", self.token)
+        if self.location is not None:
             self.collector = AudioCollector(tracks[0])
         return response
 
