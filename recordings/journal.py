@@ -25,8 +25,11 @@ class Journal:
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Every complete line; a line cut short by a crash is ignored."""
-    events = []
+    """Every complete line; a line cut short by a crash is ignored; no file
+    (a crash before it was made) is no events."""
+    events: list[dict[str, Any]] = []
+    if not path.exists():
+        return events
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             events.append(json.loads(line))

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,9 @@ class Recorder:
                      "original": s.original, "default": s.default} for s in self.specs],
         )
         self._tasks: list[asyncio.Task[None]] = []
+        # Disk writes go to one thread, in order: a slow disk must not stall
+        # the event loop that forwards everyone's media.
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rec-{recording_id}")
         self._video: DownTrack | None = None
         self._tracks: list[DownTrack] = []
         self.writers: list[TrackWriter] = []
@@ -82,7 +86,8 @@ class Recorder:
                 packet: Any = await track.recv()
                 position = clock.place(packet.pts, packet.arrival, packet.duration)
                 if position is not None:
-                    writer.write(packet.data, position, packet.keyframe)
+                    self._io.submit(writer.write, packet.data, position, packet.keyframe
+                                    ).add_done_callback(self._report)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -105,6 +110,11 @@ class Recorder:
                 return participant.camera
         return None
 
+    def _report(self, future: Future[None]) -> None:
+        error = future.exception()
+        if error is not None:
+            log.error("recording %s: a write failed: %s", self.id, error)
+
     def chapter(self, item: AgendaItem) -> None:
         if item.id == self._chapter_item:
             return  # the same item announced again (a restart, a goto to itself)
@@ -112,19 +122,25 @@ class Recorder:
         title = item.title.get(self.room.meeting.first_language()) or next(
             iter(item.title.values())
         )
-        self.journal.write(
-            "chapter", item=item.id, title=title, start=round(time.monotonic() - self.origin, 3)
-        )
+        self._io.submit(
+            self.journal.write, "chapter", item=item.id, title=title,
+            start=round(time.monotonic() - self.origin, 3),
+        ).add_done_callback(self._report)
         self.chapter_count += 1
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for track in self._tracks:
+            track.stop()
+        at = round(time.monotonic() - self.origin, 3)
+        await asyncio.to_thread(self._io.shutdown, wait=True)
+        await asyncio.to_thread(self._close_files, at)
+
+    def _close_files(self, at: float) -> None:
         for writer in self.writers:
             with contextlib.suppress(Exception):
                 writer.close()
-        for track in self._tracks:
-            track.stop()
-        self.journal.write("stop", at=round(time.monotonic() - self.origin, 3))
+        self.journal.write("stop", at=at)
         self.journal.close()

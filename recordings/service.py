@@ -70,8 +70,17 @@ class RecordingService:
                 series=(after.series or after.id) if after else None,
             )
             await self.index.put(recording)
-            recorder = Recorder(recording_id, self.directory(recording), room, now)
-            recorder.start()
+            try:
+                recorder = Recorder(recording_id, self.directory(recording), room, now)
+            except Exception as exc:
+                await self._failed(recording, exc)
+                raise RecordingError(500, "recording_failed", f"cannot record: {exc}") from exc
+            try:
+                recorder.start()
+            except Exception as exc:
+                await recorder.stop()
+                await self._failed(recording, exc)
+                raise RecordingError(500, "recording_failed", f"cannot record: {exc}") from exc
             room.recorders[recording_id] = recorder
             self.active[recording_id] = recorder
             room.broadcast(RecordingStatus(active=True, recording=recording_id, started_at=now))
@@ -92,6 +101,11 @@ class RecordingService:
             recorder.room.broadcast(RecordingStatus(active=False, recording=None, started_at=None))
             self.hub.released(recorder.room)
         return await self._finish(recording, RecordingState.FINISHED, None)
+
+    async def _failed(self, recording: Recording, exc: Exception) -> None:
+        log.error("recording %s could not start: %s", recording.id, exc)
+        await self.index.put(recording.model_copy(update={
+            "state": RecordingState.FAILED, "note": f"could not start: {exc}"}))
 
     async def stop_all(self) -> None:
         for recording_id in list(self.active):
@@ -174,9 +188,14 @@ class RecordingService:
                 continue
             log.warning("recovering recording %s of %s", recording.id, recording.meeting)
             note = recording.note if recording.state is RecordingState.INTERRUPTED else None
-            recovered.append(await self._finish(
-                recording, RecordingState.RECOVERED,
-                RECOVERED_NOTE + (f"; {note}" if note else "")))
+            try:
+                recovered.append(await self._finish(
+                    recording, RecordingState.RECOVERED,
+                    RECOVERED_NOTE + (f"; {note}" if note else "")))
+            except Exception as exc:  # one broken recording must not stop the server
+                log.exception("recovering recording %s failed", recording.id)
+                await self.index.put(recording.model_copy(update={
+                    "state": RecordingState.FAILED, "note": f"could not be recovered: {exc}"}))
         return recovered
 
     async def _elsewhere(self, recording: Recording) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -113,19 +114,19 @@ class Dispatcher:
             self.hub.released(room)  # opened for nobody: let it close when idle
             raise
         participant_id = self._participant_id(grant, hello.resume)
-        old = self.sessions.get((room.meeting.id, participant_id))
-        if old is not None and old is not session and old.connection is not None:
-            old.connection.send(Bye(reason="joined again from another connection"))
-            old.connection.close(CLOSE_REPLACED, "replaced")
-            old.participant_id = None
+        # Claim the identity before anything awaits: two hellos for one
+        # identity must not interleave (each would think itself the only one).
+        self.evict(room.meeting.id, participant_id, keep=session)
+        session.participant_id = participant_id
+        session.meeting_id = room.meeting.id
+        self.sessions[(room.meeting.id, participant_id)] = session
         await room.remove(participant_id, "replaced by a new connection")
+        if self.sessions.get((room.meeting.id, participant_id)) is not session:
+            return  # a newer hello for this identity won meanwhile
 
         participant = Participant(participant_id, grant, Transport.BROWSER)
         participant.connection = session.connection
         participant.peer = self._make_peer(participant, room)
-        session.participant_id = participant_id
-        session.meeting_id = room.meeting.id
-        self.sessions[(room.meeting.id, participant_id)] = session
         participant.send(
             Welcome(
                 you=participant.info(),
@@ -137,6 +138,7 @@ class Dispatcher:
                     burst=self.settings.limits.burst,
                 ),
                 ice_servers=self.ice_servers(participant_id),
+                resume=self._resume_token(participant_id) if grant.shared else None,
             )
         )
         room.add(participant)
@@ -159,14 +161,27 @@ class Dispatcher:
         if session.participant_id is None or session.meeting_id is None:
             return
         key = (session.meeting_id, session.participant_id)
-        if self.sessions.get(key) is session:
-            del self.sessions[key]
-            self._pending_offer.discard(session.participant_id)
+        if self.sessions.get(key) is not session:
+            return  # replaced meanwhile: the identity is someone else's now
+        del self.sessions[key]
+        self._pending_offer.discard(session.participant_id)
         room = self.hub.get(session.meeting_id)
         if room is None:
             return
-        await room.remove(session.participant_id, "disconnected")
+        participant = room.participants.get(session.participant_id)
+        if participant is not None and participant.connection is session.connection:
+            await room.remove(session.participant_id, "disconnected")
         self.hub.released(room)
+
+    def evict(self, meeting_id: str, participant_id: str,
+              keep: SignallingSession | None = None) -> None:
+        """Close the signalling session an identity had (it joined again, from
+        another tab or through WHIP)."""
+        old = self.sessions.pop((meeting_id, participant_id), None)
+        if old is not None and old is not keep and old.connection is not None:
+            old.connection.send(Bye(reason="joined again from another connection"))
+            old.connection.close(CLOSE_REPLACED, "replaced")
+            old.participant_id = None
 
     def ice_servers(self, participant_id: str) -> list[IceServer]:
         """ICE servers for browsers: our TURN server with credentials for this
@@ -182,11 +197,11 @@ class Dispatcher:
         peer = participant.peer
         if peer is None:
             return
-        if not peer.stable:
-            self._pending_offer.add(participant.id)
-            return
         self._pending_offer.discard(participant.id)
         sdp = await peer.create_offer()
+        if sdp is None:  # an offer is out: make the next one after its answer
+            self._pending_offer.add(participant.id)
+            return
         participant.slot_map = describe_slots(peer)
         participant.send(Offer(sdp=sdp, slots=participant.slot_map))
 
@@ -302,13 +317,24 @@ class Dispatcher:
             raise ProtocolError(ErrorCode.BAD_STATE, "you are no longer in the meeting")
         return room, participant
 
-    @staticmethod
-    def _participant_id(grant: Grant, resume: str | None) -> str:
+    def _participant_id(self, grant: Grant, resume: str | None) -> str:
+        """A shared invitation's holder comes back as the same participant
+        only with the resume token its welcome gave (not just the id, which
+        every participant sees)."""
         if not grant.shared:
             return grant.identity
-        if resume and resume.startswith(grant.identity + "-") and len(resume) < 100:
-            return resume
+        if resume:
+            participant_id = resume.rpartition(".")[0]
+            if (
+                participant_id.startswith(grant.identity + "-")
+                and hmac.compare_digest(resume, self._resume_token(participant_id))
+            ):
+                return participant_id
         return f"{grant.identity}-{secrets.token_hex(4)}"
+
+    def _resume_token(self, participant_id: str) -> str:
+        digest = self.authority.sign(f"resume:{participant_id}")
+        return f"{participant_id}.{digest}"
 
 
 def websocket_url(base_url: str) -> str:

@@ -102,7 +102,7 @@ def build_services(settings: Settings, store: MeetingStore | None = None) -> Ser
     interpretation_actions.register(dispatcher.register)
     live_actions.register(dispatcher.register)
     hub.renegotiate = dispatcher.renegotiate
-    whip = WhipService(settings, authority, hub)
+    whip = WhipService(settings, authority, hub, evict=dispatcher.evict)
     recordings = RecordingService(settings.data_dir / "recordings", index, hub)
     playback = Playback(settings.data_dir, hub, stats)
     playback.register(dispatcher.register)

@@ -49,6 +49,7 @@ class Hub:
     ) -> None:
         self._settings = settings
         self._store = store
+        self.store = store
         self.stats = stats
         self.metrics = metrics
         # Set by the dispatcher: how a room asks for a new offer to a client.

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_UPLOAD = 2 * 1024**3
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,199}$")
+MEETING_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")  # agenda.model.Identifier
 MEDIA = "/api/meetings/{meeting_id}/media"
 
 
@@ -57,8 +58,15 @@ class Playback:
         self.stats = stats
         self.players: dict[str, tuple[MediaPlayer, Participant, MediaStatus]] = {}
         self._watchers: set[asyncio.Task[None]] = set()
+        # One start or stop at a time per meeting (two chairs pressing play).
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _lock(self, meeting_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(meeting_id, asyncio.Lock())
 
     def directory(self, meeting_id: str) -> Path:
+        if not MEETING_ID.match(meeting_id):
+            raise ApiError(404, "not_found", f"no meeting {meeting_id!r}")
         return self.root / meeting_id
 
     # --- chair messages ---------------------------------------------------------
@@ -91,8 +99,9 @@ class Playback:
                 f"no media file {name!r}: upload it with PUT {MEDIA}/{{name}}",
                 field="file",
             )
-        await self.stop(room)
-        await self.play(room, path, msg.item)
+        async with self._lock(room.meeting.id):
+            await self._stop_unlocked(room)
+            await self.play(room, path, msg.item)
 
     async def play(self, room: Room, path: Path, item: str | None = None) -> MediaStatus:
         try:
@@ -110,16 +119,20 @@ class Playback:
         room.add(participant)
         player.start()
         self._announce(room, status)
-        watcher = asyncio.ensure_future(self._watch(room, player))
+        watcher = asyncio.ensure_future(self._watch(room, player, participant))
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
         return status
 
-    async def _watch(self, room: Room, player: MediaPlayer) -> None:
+    async def _watch(self, room: Room, player: MediaPlayer, participant: Participant) -> None:
         await player.done.wait()
-        entry = self.players.get(room.meeting.id)
-        if entry is not None and entry[0] is player:
-            await self.stop(room)
+        async with self._lock(room.meeting.id):
+            entry = self.players.get(room.meeting.id)
+            if entry is not None and entry[0] is player:
+                await self._stop_unlocked(room)
+            elif participant.id in room.participants:
+                await room.remove(participant.id, "playback ended")  # never a ghost
+                self.hub.released(room)
 
     async def _pause(self, session: Any, chair: Participant, room: Room, msg: Any) -> None:
         self._control(room, "pause")
@@ -144,6 +157,10 @@ class Playback:
         await self.stop(room)
 
     async def stop(self, room: Room) -> None:
+        async with self._lock(room.meeting.id):
+            await self._stop_unlocked(room)
+
+    async def _stop_unlocked(self, room: Room) -> None:
         entry = self.players.pop(room.meeting.id, None)
         if entry is None:
             return
@@ -151,6 +168,7 @@ class Playback:
         await player.stop()
         await room.remove(participant.id, "playback ended")
         self._announce(room, MediaStatus(state="idle"))
+        self.hub.released(room)  # the room may now be empty: let it close
 
     @staticmethod
     def _announce(room: Room, status: MediaStatus) -> None:
@@ -233,19 +251,25 @@ class Playback:
         if not SAFE_NAME.match(name):
             raise ApiError(400, "bad_name", "letters, digits, '.', '_', '-' and spaces only",
                            field="name")
-        directory = self.directory(call.param("meeting_id"))
-        directory.mkdir(parents=True, exist_ok=True)
+        meeting_id = call.param("meeting_id")
+        if await self.hub.store.get(meeting_id) is None:
+            raise ApiError(404, "not_found", f"no meeting {meeting_id!r}")
+        directory = self.directory(meeting_id)
+        await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
         temporary = directory / f"{name}.part"
         size = 0
-        with temporary.open("wb") as handle:
+        handle = await asyncio.to_thread(temporary.open, "wb")
+        try:
             async for chunk in call.request.stream():
                 size += len(chunk)
                 if size > MAX_UPLOAD:
-                    handle.close()
-                    temporary.unlink()
                     raise ApiError(413, "too_large", f"files up to {MAX_UPLOAD} bytes")
-                handle.write(chunk)
-        temporary.replace(directory / name)
+                await asyncio.to_thread(handle.write, chunk)
+            await asyncio.to_thread(handle.close)
+            await asyncio.to_thread(temporary.replace, directory / name)
+        finally:
+            handle.close()
+            temporary.unlink(missing_ok=True)  # an interrupted upload leaves nothing
         return json_response(MediaFile(name=name, size=size), 201)
 
 

@@ -71,9 +71,9 @@ class Hello(Message):
     protocol: int
     token: Annotated[str, Field(min_length=1, max_length=4096)]
     meeting: Id
-    # A participant id given by an earlier welcome: come back as the same
+    # The resume token of an earlier welcome: come back as the same
     # participant after a reconnect (only for shared invitations).
-    resume: Id | None = None
+    resume: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
 class Answer(Message):
@@ -371,6 +371,9 @@ class Welcome(Message):
     participants: list[ParticipantInfo]
     limits: Limits
     ice_servers: list[IceServer]
+    # For shared invitations: send it back as hello.resume after a reconnect
+    # to come back as the same participant.
+    resume: str | None = None
 
 
 SlotUse = Literal["mic", "camera", "floor", "language", "incoming", "video", "pa"]

@@ -67,10 +67,18 @@ class _Session:
 
 
 class WhipService:
-    def __init__(self, settings: Settings, authority: TokenAuthority, hub: Hub) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        authority: TokenAuthority,
+        hub: Hub,
+        evict: Callable[[str, str], None] = lambda meeting, participant: None,
+    ) -> None:
         self._settings = settings
         self._authority = authority
         self._hub = hub
+        # Closes an identity's signalling session (the dispatcher's evict).
+        self._evict = evict
         self._sessions: dict[str, _Session] = {}
         self._background = Background("whip")
 
@@ -97,12 +105,20 @@ class WhipService:
             participant_id = grant.identity if not grant.shared else (
                 f"{grant.identity}-{secrets.token_hex(4)}"
             )
-            await room.remove(participant_id, "replaced by a new WHIP session")
             participant = Participant(participant_id, grant, Transport.WHIP)
             peer = self._hub.new_peer()
             session_id = secrets.token_urlsafe(16)
             peer_state_watch(peer, lambda: self._expire(session_id))
-            answer = await peer.answer_publish(offer, participant.mic, participant.camera)
+            try:
+                answer = await peer.answer_publish(offer, participant.mic, participant.camera)
+            except Exception as exc:
+                await peer.close()
+                self._hub.released(room)
+                raise HttpError(400, f"the offer could not be answered: {exc}") from exc
+            # Only now, with a working answer, does it replace an earlier
+            # presence of the same identity (a browser tab is told so).
+            self._evict(room.meeting.id, participant_id)
+            await room.remove(participant_id, "replaced by a new WHIP session")
             participant.camera_on = any(line.use == "camera" for line in peer.receive_lines)
             participant.peer = peer
             room.add(participant)
@@ -128,10 +144,10 @@ class WhipService:
             peer_state_watch(peer, lambda: self._expire(session_id))
             try:
                 answer, slot = await peer.answer_listen(offer, "language", channel)
-            except ValueError as exc:
+            except Exception as exc:
                 await peer.close()
                 self._hub.released(room)
-                raise HttpError(400, str(exc)) from exc
+                raise HttpError(400, f"the offer could not be answered: {exc}") from exc
             room.add_listener(session_id, peer, slot)
             self._sessions[session_id] = _Session(room.meeting.id, "whep", session_id)
             return _created(answer, f"/whep/sessions/{session_id}",

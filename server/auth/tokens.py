@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -107,6 +110,11 @@ class TokenAuthority:
         if shared:
             claims["shared"] = True
         return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def sign(self, text: str) -> str:
+        """A short MAC of ``text`` with the signing secret (URL-safe)."""
+        digest = hmac.new(self._secret, text.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:18]).decode()
 
     def verify(self, token: str) -> Grant:
         try:

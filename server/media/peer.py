@@ -126,8 +126,11 @@ class ServerPeer:
     def stable(self) -> bool:
         return bool(self.pc.signalingState == "stable")
 
-    async def create_offer(self) -> str:
+    async def create_offer(self) -> str | None:
+        """A new offer, or None while an earlier one awaits its answer."""
         async with self._lock:
+            if self.pc.signalingState != "stable":
+                return None
             await self.pc.setLocalDescription(await self.pc.createOffer())
             sdp: str = self.pc.localDescription.sdp
             return sdp

@@ -494,13 +494,21 @@ async def test_resume_shared_invitation(server: LiveServer, connect: Connect) ->
     token = server.token(Role.DELEGATE, identity="guest", shared=True)
     first = await connect()
     await first.hello(token)
-    participant = (await first.welcome())["you"]["id"]
-    assert participant.startswith("guest-")
+    welcome = await first.welcome()
+    participant, resume = welcome["you"]["id"], welcome["resume"]
+    assert participant.startswith("guest-") and resume.startswith(participant + ".")
     await first.ws.close()
 
     again = await connect()
-    await again.hello(token, resume=participant)
+    await again.hello(token, resume=resume)
     assert (await again.welcome())["you"]["id"] == participant
+
+    # Knowing someone's id (every participant sees it) is not enough to
+    # take their place: it needs their resume token.
+    hijacker = await connect()
+    await hijacker.hello(token, resume=participant)
+    assert (await hijacker.welcome())["you"]["id"] != participant
+    await again.ping()
 
     # another holder of the invitation is another participant...
     other = await connect()

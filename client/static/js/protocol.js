@@ -123,7 +123,7 @@ export class Signalling extends Emitter {
     if (message.type === "welcome") {
       this.attempt = 0;
       this.you = message.you;
-      this.storage?.setItem(this._resumeKey, message.you.id);
+      if (message.resume) this.storage?.setItem(this._resumeKey, message.resume);
       this._setState(State.JOINED);
       this._startPing();
     }
