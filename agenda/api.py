@@ -84,7 +84,9 @@ class AgendaApi:
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
         extensions: Sequence[EndpointSource] = (),
+        on_delete: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
+        self._on_delete = on_delete
         self._extensions = list(extensions)
         self._store = store
         self._authority = authority
@@ -276,6 +278,12 @@ class AgendaApi:
     async def delete_meeting(self, call: Call) -> Response:
         parse(VersionOnly, call.body)
         await self._store.delete(call.param("meeting_id"), expected_version=call.version)
+        if self._on_delete is not None:
+            try:
+                await self._on_delete(call.param("meeting_id"))
+            except Exception:
+                # The delete is committed; a listener's failure must not undo the answer.
+                log.exception("on_delete failed for meeting %s", call.param("meeting_id"))
         return Response(status_code=204)
 
     # --- venues and booths -------------------------------------------------

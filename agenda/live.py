@@ -82,8 +82,9 @@ class LiveAgenda:
         if self.started_at is None:
             raise LiveError("bad_state", "the meeting has not started")
         index = self.index()
-        # No current item (it was deleted while running): next is the first.
-        target = (0 if delta > 0 else -1) if index is None else index + delta
+        # No current item (it was deleted while running): next or previous
+        # starts again from the first.
+        target = 0 if index is None else index + delta
         if not 0 <= target < len(self.items):
             where = "last" if delta > 0 else "first"
             raise LiveError("bad_state", f"this is the {where} item")

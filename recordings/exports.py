@@ -17,6 +17,8 @@ from recordings.model import ExportJob, Recording, TrackInfo
 
 log = logging.getLogger(__name__)
 
+MAX_FINISHED = 200  # finished jobs remembered for clients polling them
+
 
 @dataclass
 class _Job:
@@ -76,6 +78,9 @@ class Exports:
                 return job.view()
         job = _Job(f"exp-{secrets.token_hex(6)}", recording.id, track_key, target, url)
         self._jobs[job.id] = job
+        finished = [j for j in self._jobs.values() if j.state != "running"]
+        for old in finished[:-MAX_FINISHED]:  # the files stay; only the job records go
+            del self._jobs[old.id]
         if target.exists():
             job.state, job.progress = "done", 1.0
             return job.view()

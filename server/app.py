@@ -69,8 +69,9 @@ def metrics_allowed(request: Request, authority: TokenAuthority) -> bool:
     """Operators' figures: for the host itself (a scraper beside the server)
     or a site organiser (token for meeting "*")."""
     client = request.client.host if request.client else ""
-    if client in ("127.0.0.1", "::1"):
-        return True
+    proxied = "x-forwarded-for" in request.headers or "forwarded" in request.headers
+    if client in ("127.0.0.1", "::1") and not proxied:
+        return True  # not a reverse proxy on this host passing a request on
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return False
@@ -160,6 +161,7 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if services.cluster is not None:
             await services.cluster.start()
+            services.cluster.listen_changes(services.hub.changed_elsewhere)
         watcher = asyncio.ensure_future(services.metrics.watch_loop())
         venues = asyncio.ensure_future(services.playback.report_venues())
         sharing = asyncio.ensure_future(share_live_state(services))
@@ -183,6 +185,7 @@ def create_app(settings: Settings, store: MeetingStore | None = None) -> Starlet
     agenda_api = AgendaApi(
         services.store, services.authority, lambda: settings.base_url,
         on_change=services.hub.meeting_changed,
+        on_delete=services.hub.meeting_deleted,
         extensions=[RecordingsApi(services.recordings, services.exports), services.playback,
                     TurnApi(settings.turn), LiveApi(services.hub)],
     )

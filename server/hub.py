@@ -14,12 +14,15 @@ from server.media.codecs import CodecStats
 from server.media.peer import ServerPeer
 from server.metrics import Metrics
 from server.participant import Participant
+from server.protocol import Bye
 from server.room import Room
 
 if TYPE_CHECKING:
     from server.cluster.context import Cluster
 
 log = logging.getLogger(__name__)
+
+CLOSE_MEETING_ENDED = 4010  # docs/protocol.md, "Closing"
 
 
 class UnknownMeeting(LookupError):
@@ -94,10 +97,44 @@ class Hub:
         return ServerPeer(self._settings.media, latency=self.metrics.sampler)
 
     async def meeting_changed(self, meeting: Meeting) -> None:
-        """Meeting data was edited through the API: update its live room."""
+        """Meeting data was edited through the API: update its live room (in a
+        cluster, on whichever node hosts it)."""
         room = self.rooms.get(meeting.id)
         if room is not None:
             room.update_meeting(meeting)
+        if self.cluster is not None:
+            await self.cluster.announce(meeting.id, "changed")
+
+    async def meeting_deleted(self, meeting_id: str) -> None:
+        """The meeting is gone: end its live room (on whichever node)."""
+        await self.end(meeting_id, "the meeting was deleted")
+        if self.cluster is not None:
+            await self.cluster.announce(meeting_id, "deleted")
+
+    async def changed_elsewhere(self, meeting_id: str, kind: str) -> None:
+        """Another node changed or deleted a meeting this node may host."""
+        if kind == "deleted":
+            await self.end(meeting_id, "the meeting was deleted")
+            return
+        room = self.rooms.get(meeting_id)
+        meeting = await self._store.get(meeting_id) if room is not None else None
+        if room is not None and meeting is not None:
+            room.update_meeting(meeting)
+
+    async def end(self, meeting_id: str, reason: str) -> None:
+        """Close a meeting's room; its clients are told it ended (4010)."""
+        async with self._lock:
+            room = self.rooms.pop(meeting_id, None)
+            self._keep(meeting_id)
+        if room is None:
+            return
+        for participant in list(room.participants.values()):
+            participant.send(Bye(reason=reason))
+            if participant.connection is not None:
+                participant.connection.close(CLOSE_MEETING_ENDED, "meeting ended")
+        await room.close()
+        if self.cluster is not None:
+            await self.cluster.placement.forget(meeting_id)
 
     def get(self, meeting_id: str) -> Room | None:
         return self.rooms.get(meeting_id)

@@ -10,8 +10,10 @@ from server.auth.roles import Role
 from tests.support.live import LiveServer
 
 
-def request(host: str, token: str | None = None) -> Request:
+def request(host: str, token: str | None = None, proxied: bool = False) -> Request:
     headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+    if proxied:
+        headers.append((b"x-forwarded-for", b"198.51.100.4"))
     return Request({"type": "http", "method": "GET", "path": "/metrics", "headers": headers,
                     "client": (host, 40000), "query_string": b""})
 
@@ -19,6 +21,7 @@ def request(host: str, token: str | None = None) -> Request:
 async def test_metrics_are_for_the_host_or_a_site_organiser(server: LiveServer) -> None:
     authority = server.services.authority
     assert metrics_allowed(request("127.0.0.1"), authority)
+    assert not metrics_allowed(request("127.0.0.1", proxied=True), authority)
     assert not metrics_allowed(request("192.0.2.7"), authority)
     assert not metrics_allowed(request("192.0.2.7", server.token("organiser")), authority)
     site = authority.mint("*", Role.ORGANISER)

@@ -33,6 +33,8 @@ from server.media.rtc import HostPeerConnection
 log = logging.getLogger(__name__)
 
 FRAME = 960  # 20 ms per packet, as browsers send
+# Close codes after which reconnecting cannot help (docs/protocol.md, "Closing").
+FINAL_CLOSE_CODES = {1008, 4001, 4009, 4010}
 
 
 class CaptureTrack(MediaStreamTrack):
@@ -108,6 +110,7 @@ class VenueSession:
         self._stopping = False
         self._redirect: str | None = None
         self._ice_servers: list[RTCIceServer] = []
+        self._participant_id: str | None = None
         self._pc: RTCPeerConnection | None = None
         self._resampler = AudioResampler(format="s16", layout="mono", rate=RATE)
         self._track = CaptureTrack(sound)
@@ -123,10 +126,12 @@ class VenueSession:
             started = time.monotonic()
             try:
                 await self._session()
-            except (TimeoutError, OSError, websockets.WebSocketException) as exc:
-                self.status.error = f"{type(exc).__name__}: {exc}"[:120]
             except SystemExit:
                 raise
+            except Exception as exc:  # anything but a fatal refusal: try again
+                self.status.error = f"{type(exc).__name__}: {exc}"[:120]
+                if not isinstance(exc, (TimeoutError, OSError, websockets.WebSocketException)):
+                    log.exception("venue session failed")
             finally:
                 await self._close_peer()
             if self._stopping:
@@ -152,10 +157,19 @@ class VenueSession:
             async for raw in ws:
                 await self._handle(ws, json.loads(raw))
         self.status.state = "disconnected"
+        code = ws.close_code
+        if code in FINAL_CLOSE_CODES:
+            # Reconnecting cannot help (abuse, refused, or this venue joined
+            # from somewhere else): two clients must not take turns.
+            self._stopping = True
+            raise SystemExit(f"silkhall venue: the server closed the connection ({code}: "
+                             f"{ws.close_reason or 'final'})")
 
     async def _handle(self, ws: Any, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "welcome":
+            self._participant_id = message["you"]["id"]
+            self.status.on_floor = bool(message["you"].get("on_floor"))
             self._ice_servers = [
                 RTCIceServer(urls=server["urls"], username=server.get("username"),
                              credential=server.get("credential"))
@@ -174,9 +188,8 @@ class VenueSession:
         elif kind == "interpretation":
             self.status.live_channels = [c["language"] for c in message["channels"] if c["live"]]
         elif kind == "participant_updated":
-            you = message["participant"]
-            if self._pc is not None and you.get("role") == "venue" and you.get("venue"):
-                self.status.on_floor = bool(you.get("on_floor"))
+            if message["participant"]["id"] == self._participant_id:
+                self.status.on_floor = bool(message["participant"].get("on_floor"))
         elif kind == "error":
             self.status.error = f"{message.get('code')}: {message.get('message')}"[:120]
             if message.get("code") in ("bad_token", "token_expired", "unknown_meeting"):

@@ -14,8 +14,11 @@ from starlette.responses import Response
 
 from agenda.http import Call, json_response
 from agenda.openapi import Access, Endpoint, Reply
+from server.actions import websocket_url
 from server.hub import Hub
+from server.protocol import Redirect
 from server.room import Room
+from server.signalling import CLOSE_REDIRECT
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -102,7 +105,8 @@ class LiveApi:
 
 
 async def share_live_state(services: Services, interval: float = 1.0) -> None:
-    """Publish the live state of this node's meetings (cluster only)."""
+    """Publish the live state of this node's meetings (cluster only), and
+    hand over meetings the cluster placed elsewhere meanwhile."""
     cluster = services.cluster
     if cluster is None:
         return
@@ -110,8 +114,29 @@ async def share_live_state(services: Services, interval: float = 1.0) -> None:
         await asyncio.sleep(interval)
         for room in list(services.hub.rooms.values()):
             try:
+                owner = await cluster.placement.owner(room.meeting.id)
+                if owner is not None and owner != cluster.node_id:
+                    await hand_over(services, room, owner)
+                    continue
                 state = snapshot(room, cluster.node_id)
                 await cluster.publish_live(room.meeting.id, state.model_dump(mode="json"))
             except Exception:
                 log.warning("sharing the live state of %s failed", room.meeting.id,
                             exc_info=True)
+
+
+async def hand_over(services: Services, room: Room, owner: str) -> None:
+    """Our heartbeat lapsed and another node took the meeting: our clients go
+    there, so that the meeting never runs on two nodes at once."""
+    cluster = services.cluster
+    assert cluster is not None
+    url = await cluster.node_url(owner)
+    log.warning("meeting %s is now on node %s: handing over", room.meeting.id, owner)
+    if url is not None:
+        redirect = Redirect(url=websocket_url(url))
+        for participant in list(room.participants.values()):
+            participant.send(redirect)
+            if participant.connection is not None:
+                participant.connection.close(CLOSE_REDIRECT, "redirect")
+    services.hub.rooms.pop(room.meeting.id, None)
+    await room.close()

@@ -38,7 +38,7 @@ class Placement:
         self.registry = registry
         self._claim = redis.register_script(_CLAIM)
 
-    async def locate(self, meeting_id: str) -> Placed:
+    async def locate(self, meeting_id: str, attempts: int = 3) -> Placed:
         nodes = await self.registry.live_nodes()
         alive = {n.id: n for n in nodes}
         current = await self.redis.get(placement_key(meeting_id))
@@ -53,8 +53,16 @@ class Placement:
         chosen = min(nodes, key=lambda n: (n.load, n.id != self.registry.id, n.id))
         winner = await self._claim(keys=[placement_key(meeting_id)],
                                    args=[current or "", chosen.id])
-        node = alive.get(winner) or chosen
-        return Placed(node, node.id == self.registry.id, current or None)
+        placed = alive.get(winner)
+        if placed is None and attempts > 1:
+            # The winner is not among the nodes we saw alive: look again.
+            return await self.locate(meeting_id, attempts - 1)
+        placed = placed or chosen
+        return Placed(placed, placed.id == self.registry.id, current or None)
+
+    async def owner(self, meeting_id: str) -> str | None:
+        value = await self.redis.get(placement_key(meeting_id))
+        return str(value) if value else None
 
     async def forget(self, meeting_id: str) -> None:
         """The meeting closed here: it may go anywhere next time."""

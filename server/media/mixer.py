@@ -162,6 +162,10 @@ class FloorMixer:
             await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
 
     def tick(self, now: float) -> None:
+        for exclude in [e for e, o in self._outputs.items() if e and o.source.sink_count == 0]:
+            # A mix-minus nobody listens to any more (its venue left): drop
+            # it with its encoder; it is made again if needed.
+            del self._outputs[exclude]
         live = [o for o in self._outputs.values() if o.source.sink_count > 0]
         if not live:
             for entry in self._inputs.values():

@@ -17,6 +17,7 @@ from tests.support.cluster import Cluster, cluster
 from tests.support.pages import BrowserParticipant
 from tests.support.tones import ToneTrack, dominant_frequency
 from tests.support.whip import WhepListener, WhipPublisher
+from tests.support.wsclient import SignallingClient
 from tests.venues.test_venue_client import ROOT
 
 pytestmark = pytest.mark.media
@@ -69,6 +70,37 @@ async def test_any_node_serves_any_client(tmp_path: Path) -> None:
             assert response.status_code == 200, response.text
             again = (await http.get(f"{b.base}/api/meetings/lyon-2021")).json()["items"][2]
             assert again["title"]["en"] == "Keynote (edited on A)"
+
+        # A booth added through A reaches the live meeting on B: its
+        # interpreter (coming in through A) joins.
+        chair = SignallingClient(a.ws_url, c.token("organiser", meeting="lyon-2021"),
+                                 meeting="lyon-2021")
+        await chair.join()
+        assert chair.redirected_to == b.ws_url
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {site}"}) as http:
+            version = (await http.get(f"{a.base}/api/meetings/lyon-2021")).json()["version"]
+            response = await http.put(
+                f"{a.base}/api/meetings/lyon-2021/booths/fr2",
+                json={"a": "fr", "understands": ["fr", "en"], "version": version})
+            assert response.status_code == 200, response.text
+        await asyncio.sleep(0.5)
+        interpreter = SignallingClient(
+            a.ws_url, c.token("interpreter", meeting="lyon-2021", booth="fr2"),
+            meeting="lyon-2021")
+        welcome = await interpreter.join()
+        assert "fr2" in [booth["id"] for booth in welcome["meeting"]["booths"]]
+        await interpreter.close()
+
+        # Deleting the meeting through A ends it on B: its clients are told.
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {site}"}) as http:
+            version = (await http.get(f"{a.base}/api/meetings/lyon-2021")).json()["version"]
+            response = await http.request("DELETE", f"{a.base}/api/meetings/lyon-2021",
+                                          json={"version": version})
+            assert response.status_code == 204, response.text
+        await chair.wait_for("bye", timeout=5)
+        await asyncio.sleep(0.5)
+        assert chair.closed is not None and chair.closed[0] == 4010
+        await chair.close()
 
 
 async def test_meeting_survives_the_loss_of_its_node(tmp_path: Path) -> None:
