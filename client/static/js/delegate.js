@@ -2,15 +2,15 @@
 // camera and microphone, see and hear the meeting, pick a language.
 
 import { joinParams, signallingUrl, Signalling, State } from "./protocol.js";
-import { AudioMixer, MeetingPeer, listDevices, meterPercent, openLocalMedia, trackMeter }
-  from "./media.js";
+import { AudioMixer, MeetingPeer } from "./media.js";
 import { loadStrings, uiLanguageSelect } from "./i18n.js";
-import { $, el, clockText, languageSelect } from "./ui.js";
+import { $, el, clockText } from "./ui.js";
 import { DelegateSide } from "./delegate-agenda.js";
 import { RecIndicator } from "./rec-indicator.js";
-
-const LISTEN_KEY = "silkhall.listen";
-const ORIGINAL_KEY = "silkhall.original";
+import { preview } from "./delegate-devices.js";
+import { applyGains, renderListen, savedListening, setupListening } from "./delegate-listen.js";
+import { onModeration, setCamera, setMic, setupMicCamera } from "./delegate-mic.js";
+import { renderTiles, renderTitle, sendView } from "./delegate-tiles.js";
 
 const page = {
   strings: null,
@@ -27,8 +27,7 @@ const page = {
   slots: [],
   activeSpeaker: null,
   channelsLive: new Set(),
-  listen: localStorage.getItem(LISTEN_KEY) ?? "floor",
-  original: Number(localStorage.getItem(ORIGINAL_KEY) ?? 20),
+  ...savedListening(), // listen: "floor" or a language code; original: its level in %
   micOn: true,
   cameraOn: true,
   mediaState: "new",
@@ -58,7 +57,7 @@ async function main() {
     return;
   }
   setInterval(() => { $("#clock").textContent = clockText(new Date()); }, 1000);
-  await preview();
+  await preview(page);
   $("#join").addEventListener("click", join);
   $("#join").disabled = false;
 }
@@ -68,49 +67,6 @@ function setupUiLanguage() {
     page.strings = strings;
     renderAll();
   });
-}
-
-async function preview(choice = {}) {
-  try {
-    page.stream?.getTracks().forEach((t) => t.stop());
-    page.stream = await openLocalMedia(choice);
-  } catch (err) {
-    $("#join-error").textContent = page.strings.t("error.generic", { message: err.message });
-    page.stream = new MediaStream();
-  }
-  $("#preview").srcObject = page.stream;
-  const devices = await listDevices().catch(() => ({ audio: [], video: [] }));
-  const mic = page.stream.getAudioTracks()[0];
-  const cam = page.stream.getVideoTracks()[0];
-  fillDevices($("#mic-select"), devices.audio, mic);
-  fillDevices($("#cam-select"), devices.video, cam, page.strings.t("join.no_camera"));
-  $("#mic-select").onchange = () => preview(currentChoice());
-  $("#cam-select").onchange = () => preview(currentChoice());
-  if (mic) {
-    const ctx = new AudioContext();
-    const level = trackMeter(ctx, mic);
-    const meter = $("#preview-meter");
-    const tick = () => {
-      meter.style.width = `${meterPercent(level())}%`;
-      if (!$("#prejoin").hidden) requestAnimationFrame(tick);
-    };
-    tick();
-  }
-}
-
-function currentChoice() {
-  const videoId = $("#cam-select").value;
-  return { audioId: $("#mic-select").value || undefined,
-           videoId: videoId && videoId !== "none" ? videoId : undefined,
-           video: videoId !== "none" };
-}
-
-function fillDevices(select, devices, active, noneLabel) {
-  const options = devices.map((d, i) => el("option", {
-    value: d.deviceId, selected: active && active.getSettings().deviceId === d.deviceId,
-  }, d.label || `${d.kind} ${i + 1}`));
-  if (noneLabel) options.push(el("option", { value: "none", selected: !active }, noneLabel));
-  select.replaceChildren(...options);
 }
 
 async function join() {
@@ -126,19 +82,30 @@ async function join() {
   signalling.on("welcome", onWelcome);
   signalling.on("offer", (m) => page.peer?.handleOffer(m.sdp, m.slots).then(() => applySlots(m.slots)));
   signalling.on("slots", (m) => applySlots(m.slots));
-  signalling.on("participant_joined", (m) => { page.participants.set(m.participant.id, m.participant); renderTiles(); sendView(); });
-  signalling.on("participant_updated", (m) => { page.participants.set(m.participant.id, m.participant); renderTiles(); });
-  signalling.on("participant_left", (m) => { page.participants.delete(m.id); renderTiles(); sendView(); });
-  signalling.on("active_speaker", (m) => { page.activeSpeaker = m.participant; renderTiles(); });
+  signalling.on("participant_joined", (m) => {
+    page.participants.set(m.participant.id, m.participant);
+    renderTiles(page);
+    sendView(page);
+  });
+  signalling.on("participant_updated", (m) => {
+    page.participants.set(m.participant.id, m.participant);
+    renderTiles(page);
+  });
+  signalling.on("participant_left", (m) => {
+    page.participants.delete(m.id);
+    renderTiles(page);
+    sendView(page);
+  });
+  signalling.on("active_speaker", (m) => { page.activeSpeaker = m.participant; renderTiles(page); });
   signalling.on("interpretation", (m) => {
     page.interpretation = m;
     page.channelsLive = new Set(m.channels.filter((c) => c.live).map((c) => c.language));
-    applyGains();
+    applyGains(page);
   });
   page.side = new DelegateSide($("#side"), page, { send: (m) => page.signalling.send(m) });
   signalling.on("agenda", (m) => page.side.onAgenda(m));
   signalling.on("agenda_state", (m) => page.side.onAgendaState(m));
-  signalling.on("moderation", onModeration);
+  signalling.on("moderation", (m) => onModeration(page, m));
   const rec = new RecIndicator($("#state"), { t: (key, vars) => page.strings.t(key, vars),
                                               now: () => page.serverClock.now() });
   signalling.on("recording", (m) => { page.recording = m; rec.update(m); });
@@ -148,7 +115,9 @@ async function join() {
   $("#prejoin").hidden = true;
   $("#meeting").hidden = false;
   $("#controls").hidden = false;
-  setupControls();
+  setupMicCamera(page);
+  $("#leave").onclick = leave;
+  setupListening(page);
 }
 
 function onState({ state, reason }) {
@@ -181,29 +150,29 @@ function onWelcome(message) {
   });
   page.peer.local.mic = page.stream.getAudioTracks()[0] ?? null;
   page.peer.local.camera = page.stream.getVideoTracks()[0] ?? null;
-  setMic(page.micOn);
-  setCamera(page.cameraOn);
-  renderTitle();
-  renderListen();
-  renderTiles();
+  setMic(page, page.micOn);
+  setCamera(page, page.cameraOn);
+  renderTitle(page);
+  renderListen(page);
+  renderTiles(page);
   page.side.render();
-  sendView();
+  sendView(page);
 }
 
 function onTrack(mid, track) {
   page.tracks.set(mid, track);
   if (track.kind === "audio") {
     page.mixer.add(mid, track);
-    applyGains();
+    applyGains(page);
   } else {
-    renderTiles();
+    renderTiles(page);
   }
 }
 
 function applySlots(slots) {
   page.slots = slots;
-  applyGains();
-  renderTiles();
+  applyGains(page);
+  renderTiles(page);
 }
 
 function onError(message) {
@@ -223,83 +192,6 @@ function onError(message) {
   console.warn("server error", message);
 }
 
-// --- controls -------------------------------------------------------------
-
-function setupControls() {
-  $("#mic").onclick = () => setMic(!page.micOn, true);
-  $("#camera").onclick = () => setCamera(!page.cameraOn, true);
-  $("#leave").onclick = leave;
-  const original = $("#original");
-  original.value = String(page.original);
-  $("#original-value").textContent = `${page.original}%`;
-  original.oninput = () => {
-    page.original = Number(original.value);
-    localStorage.setItem(ORIGINAL_KEY, String(page.original));
-    $("#original-value").textContent = `${page.original}%`;
-    applyGains();
-  };
-  $("#listen").onchange = () => setListen($("#listen").value);
-  document.addEventListener("keydown", (event) => {
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
-    if (event.key === "m" || event.key === "M") setMic(!page.micOn, true);
-  });
-}
-
-function setMic(on, announce) {
-  page.micOn = on;
-  const track = page.stream.getAudioTracks()[0];
-  if (track) track.enabled = on;
-  const button = $("#mic");
-  button.setAttribute("aria-pressed", String(on));
-  button.setAttribute("aria-label", page.strings.t(on ? "control.mic_on" : "control.mic_off"));
-  button.classList.toggle("off", !on);
-  if (announce !== false) sendMedia();
-}
-
-function setCamera(on, announce) {
-  const track = page.stream.getVideoTracks()[0];
-  page.cameraOn = on && !!track;
-  if (track) track.enabled = page.cameraOn;
-  const button = $("#camera");
-  button.setAttribute("aria-pressed", String(page.cameraOn));
-  button.setAttribute("aria-label",
-                      page.strings.t(page.cameraOn ? "control.camera_on" : "control.camera_off"));
-  button.classList.toggle("off", !page.cameraOn);
-  button.disabled = !track;
-  if (announce !== false) sendMedia();
-}
-
-/**
- * In a moderated meeting the chair opens delegates' microphones: given the
- * floor, ours opens; when the floor is taken back (or moderation begins), it
- * closes.
- */
-function onModeration(message) {
-  const wasModerated = page.moderation?.moderated ?? false;
-  const wasGranted = page.granted;
-  page.side.onModeration(message);
-  page.granted = message.granted.some((g) => g.participant === page.you?.id);
-  if (page.granted && !wasGranted) {
-    setMic(true);
-  } else if (!page.granted && wasGranted) {
-    setMic(false);
-  } else if (message.moderated && !wasModerated && !page.granted && page.micOn
-             && page.you?.role === "delegate") {
-    setMic(false);
-  }
-}
-
-function sendMedia() {
-  page.signalling?.send({ type: "media", mic: page.micOn, camera: page.cameraOn });
-}
-
-function setListen(language) {
-  page.listen = language;
-  localStorage.setItem(LISTEN_KEY, language);
-  page.signalling.send({ type: "listen", language });
-  applyGains();
-}
-
 function leave() {
   page.signalling?.leave();
   page.peer?.close();
@@ -312,122 +204,15 @@ function leave() {
   $("#prejoin").hidden = false;
 }
 
-// --- what we hear ---------------------------------------------------------
-
-/**
- * Floor mode: the open microphones at full level. Interpretation mode (a
- * language whose interpreter is live): the channel at full level with the
- * original underneath at the slider's level.
- */
-function applyGains() {
-  if (!page.mixer) return;
-  const interpreting = page.listen !== "floor" && page.channelsLive.has(page.listen);
-  for (const slot of page.slots) {
-    if (slot.kind !== "audio" || slot.use === "mic") continue;
-    if (slot.use === "floor") {
-      page.mixer.setGain(slot.mid, interpreting ? page.original / 100 : 1);
-    } else if (slot.use === "language") {
-      page.mixer.setGain(slot.mid, interpreting ? 1 : 0);
-    } else if (slot.use === "pa") {
-      page.mixer.setGain(slot.mid, 1);
-    }
-  }
-}
-
-function renderListen() {
-  const select = $("#listen");
-  const languages = page.meeting.languages;
-  select.replaceChildren(languageSelect(languages, page.strings.t("listen.floor"), page.listen));
-  if (page.listen !== "floor" && !languages.some((l) => l.code === page.listen)) {
-    page.listen = "floor";
-  }
-  select.value = page.listen;
-  if (page.listen !== "floor") page.signalling.send({ type: "listen", language: page.listen });
-  applyGains();
-}
-
-// --- what we see ----------------------------------------------------------
-
-function renderTitle() {
-  const title = page.meeting.title;
-  const text = title[page.strings.lang] ?? title.en ?? Object.values(title)[0];
-  $("#title").textContent = text;
-  document.title = `${text} — silkhall`;
-}
-
-function visibleParticipants() {
-  return [...page.participants.values()].filter((p) => p.role !== "interpreter");
-}
-
-function sendView() {
-  if (!page.signalling || !page.you) return;
-  const ids = visibleParticipants().filter((p) => p.id !== page.you.id).slice(0, 9).map((p) => p.id);
-  page.signalling.send({ type: "view", participants: ids });
-}
-
 function renderAll() {
   if (!page.meeting) return;
-  renderTitle();
-  renderListen();
-  renderTiles();
+  renderTitle(page);
+  renderListen(page);
+  renderTiles(page);
   page.side?.render();
-  setMic(page.micOn, false);
-  setCamera(page.cameraOn, false);
+  setMic(page, page.micOn, false);
+  setCamera(page, page.cameraOn, false);
   showState(page.signalling?.state ?? State.CONNECTING);
-}
-
-function venueName(id) {
-  const venue = page.meeting?.venues.find((v) => v.id === id);
-  return venue ? `${venue.name} · ${venue.city}` : "";
-}
-
-function renderTiles() {
-  if (!page.meeting || !page.you) return;
-  const container = $("#tiles");
-  const byParticipant = new Map();
-  for (const slot of page.slots) {
-    if (slot.kind === "video" && slot.use === "video" && slot.participant) {
-      byParticipant.set(slot.participant, slot.mid);
-    }
-  }
-  const people = visibleParticipants();
-  const keep = new Set();
-  for (const person of people) {
-    const id = `tile-${person.id}`;
-    keep.add(id);
-    let tile = container.querySelector(`[id="${CSS.escape(id)}"]`);
-    if (!tile) {
-      tile = el("figure", { id, class: "tile" },
-        el("video", { autoplay: true, playsinline: true, muted: true }),
-        el("figcaption", {}, el("span", { class: "name" }), el("span", { class: "where" }),
-           el("span", { class: "mic" })));
-      container.append(tile);
-    }
-    const self = person.id === page.you.id;
-    tile.classList.toggle("self", self);
-    tile.classList.toggle("speaking", person.id === page.activeSpeaker);
-    tile.dataset.participant = person.id;
-    tile.querySelector(".name").textContent = self
-      ? `${person.name} (${page.strings.t("tile.you")})` : person.name;
-    tile.querySelector(".where").textContent = person.venue ? venueName(person.venue)
-      : page.strings.t(`role.${person.role}`);
-    const micOn = self ? page.micOn : person.mic;
-    const mic = tile.querySelector(".mic");
-    mic.classList.toggle("off", !micOn);
-    mic.textContent = micOn ? "" : page.strings.t("tile.muted");
-    const video = tile.querySelector("video");
-    let track = null;
-    if (self) {
-      track = page.cameraOn ? page.stream.getVideoTracks()[0] ?? null : null;
-    } else if (byParticipant.has(person.id) && person.camera) {
-      track = page.tracks.get(byParticipant.get(person.id)) ?? null;
-    }
-    const current = video.srcObject?.getTracks?.()[0] ?? null;
-    if (track !== current) video.srcObject = track ? new MediaStream([track]) : null;
-    tile.classList.toggle("has-video", !!track);
-  }
-  for (const tile of [...container.children]) if (!keep.has(tile.id)) tile.remove();
-  $("#people").textContent = page.strings.t("people.count", { count: people.length });
 }
 
 window.addEventListener("load", () => { main().catch((err) => console.error(err)); });
