@@ -19,8 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -36,6 +34,8 @@ from aiortc import RTCSessionDescription
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.cpu import cpu_seconds  # noqa: E402
+from benchmarks.printing import fmt, machine  # noqa: E402
 from server.auth.roles import Role  # noqa: E402
 from server.auth.tokens import TokenAuthority, load_secret  # noqa: E402
 from server.media.packets import EncodedPacket  # noqa: E402
@@ -44,13 +44,6 @@ from tests.support.live import free_port  # noqa: E402
 from tests.support.opus import OpusPacketTrack, encode_tone  # noqa: E402
 from tests.support.whip import WhipPublisher  # noqa: E402
 from tests.support.wsclient import SignallingClient  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 @dataclass
@@ -132,6 +125,38 @@ async def process(args: list[str], port: int) -> AsyncIterator[subprocess.Popen[
             proc.kill()
 
 
+@dataclass
+class DemoServer:
+    """A `silkhall serve` process with the demo meeting."""
+
+    proc: subprocess.Popen[bytes]
+    base: str
+    data: Path
+    authority: TokenAuthority
+
+    @property
+    def ws_url(self) -> str:
+        return self.base.replace("http", "ws", 1) + "/ws"
+
+
+@contextlib.asynccontextmanager
+async def demo_server() -> AsyncIterator[DemoServer]:
+    """One server on a fresh data directory seeded with the demo meeting."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data), "--links-only"],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )
+        authority = TokenAuthority(load_secret(data))
+        port = free_port()
+        cmd = [sys.executable, "-m", "server.cli", "serve", "--data-dir", str(data),
+               "--port", str(port), "--log-level", "warning"]
+        async with process(cmd, port) as proc:
+            yield DemoServer(proc, f"http://127.0.0.1:{port}", data, authority)
+
+
 async def wait_all(checks: list[Any], timeout: float = 120) -> int:
     """Wait for every peer to connect (or the timeout); how many did."""
     deadline = time.monotonic() + timeout
@@ -169,45 +194,33 @@ async def measure(base: str, pid: int, track: OpusPacketTrack, delivered: Any,
 
 
 async def run_silkhall(n: int, seconds: float, packets: list[bytes]) -> Result:
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data), "--links-only"],
-            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-        )
-        authority = TokenAuthority(load_secret(data))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        ws = f"ws://127.0.0.1:{port}/ws"
-        cmd = [sys.executable, "-m", "server.cli", "serve", "--data-dir", str(data),
-               "--port", str(port), "--log-level", "warning"]
-        async with process(cmd, port) as proc:
-            # The publisher waits until everyone is in: joining under load is
-            # not what this measures.
-            track = OpusPacketTrack(packets, gate=asyncio.Event())
-            publisher = SignallingClient(ws, authority.mint("demo", Role.DELEGATE,
-                                                            name="Speaker"), mic=track, tap=True)
-            await publisher.join()
-            await publisher.send({"type": "media", "mic": True, "camera": False})
-            subs = []
-            for i in range(n):
-                sub = SignallingClient(ws, authority.mint("demo", Role.DELEGATE,
-                                                          name=f"Listener {i}"), tap=True)
-                await sub.join(timeout=60)
-                await sub.send({"type": "media", "mic": False, "camera": False})
-                subs.append(sub)
-            clients = [publisher, *subs]
-            await wait_all([lambda c=c: c.pc is not None and c.pc.connectionState == "connected"
-                            for c in clients])
+    async with demo_server() as server:
+        # The publisher waits until everyone is in: joining under load is
+        # not what this measures.
+        track = OpusPacketTrack(packets, gate=asyncio.Event())
+        token = server.authority.mint("demo", Role.DELEGATE, name="Speaker")
+        publisher = SignallingClient(server.ws_url, token, mic=track, tap=True)
+        await publisher.join()
+        await publisher.send({"type": "media", "mic": True, "camera": False})
+        subs = []
+        for i in range(n):
+            token = server.authority.mint("demo", Role.DELEGATE, name=f"Listener {i}")
+            sub = SignallingClient(server.ws_url, token, tap=True)
+            await sub.join(timeout=60)
+            await sub.send({"type": "media", "mic": False, "camera": False})
+            subs.append(sub)
+        clients = [publisher, *subs]
+        await wait_all([lambda c=c: c.pc is not None and c.pc.connectionState == "connected"
+                        for c in clients])
 
-            def delivered() -> int:
-                return sum(sum(s.packets.get(m, 0) for m in s.mids("floor")) for s in subs)
+        def delivered() -> int:
+            return sum(sum(s.packets.get(m, 0) for m in s.mids("floor")) for s in subs)
 
-            result = await measure(base, proc.pid, track, delivered, seconds, "silkhall", n)
-            for client in clients:
-                await client.close()
-            return result
+        result = await measure(server.base, server.proc.pid, track, delivered, seconds,
+                               "silkhall", n)
+        for client in clients:
+            await client.close()
+        return result
 
 
 async def run_naive(n: int, seconds: float, packets: list[bytes]) -> Result:
@@ -236,12 +249,8 @@ def row(r: Result) -> str:
     lat = r.latency
     lag = r.loop_lag
     return (f"{r.server:9} {r.subscribers:5d} {r.us_per_packet:10.1f} {r.delivered_pct:9.1f}% "
-            f"{fmt(lat.get('p50')):>7} {fmt(lat.get('p95')):>7} {fmt(lat.get('p99')):>7} "
-            f"{fmt(lag.get('p99')):>9}")
-
-
-def fmt(value: Any) -> str:
-    return "-" if value is None else f"{value:.1f}"
+            f"{fmt(lat.get('p50'), '.1f'):>7} {fmt(lat.get('p95'), '.1f'):>7} "
+            f"{fmt(lat.get('p99'), '.1f'):>7} {fmt(lag.get('p99'), '.1f'):>9}")
 
 
 async def main() -> None:
@@ -253,8 +262,7 @@ async def main() -> None:
     args = parser.parse_args()
     counts = [int(x) for x in args.subscribers.split(",")]
     packets = encode_tone(440, 4.0)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or '?'}, "
-          f"Python {platform.python_version()}, {platform.platform()}")
+    print(machine())
     print(f"one Opus publisher (50 packets/s), {args.seconds:g} s window per run\n")
     print("server    subs  cpu µs/pkt  delivered  lat p50 lat p95 lat p99  lag p99 (ms)")
     results: list[tuple[Result, Result]] = []

@@ -18,11 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +31,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.forwarding import TapListener, cpu_seconds, process  # noqa: E402
+from benchmarks.cpu import cpu_seconds  # noqa: E402
+from benchmarks.forwarding import TapListener, demo_server  # noqa: E402
+from benchmarks.printing import machine  # noqa: E402
 from server.auth.roles import Role  # noqa: E402
-from server.auth.tokens import TokenAuthority, load_secret  # noqa: E402
-from tests.support.live import free_port  # noqa: E402
 from tests.support.opus import OpusPacketTrack, encode_tone  # noqa: E402
 from tests.support.whip import WhipPublisher  # noqa: E402
 
@@ -109,26 +106,17 @@ async def measure(pid: int, seconds: float, delivered: Any) -> tuple[float, int]
 async def run(rounds: int, seconds: float) -> list[Window]:
     packets = encode_tone(440, 4.0)
     windows: list[Window] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data), "--links-only"],
-            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-        )
-        authority = TokenAuthority(load_secret(data))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        cmd = [sys.executable, "-m", "server.cli", "serve", "--data-dir", str(data),
-               "--port", str(port), "--log-level", "warning"]
-        organiser = authority.mint("demo", Role.ORGANISER, name="Secretariat")
-        async with process(cmd, port) as proc, httpx.AsyncClient(
-            base_url=base, headers={"Authorization": f"Bearer {organiser}"}, timeout=60
+    async with demo_server() as server:
+        pid = server.proc.pid
+        organiser = server.authority.mint("demo", Role.ORGANISER, name="Secretariat")
+        async with httpx.AsyncClient(
+            base_url=server.base, headers={"Authorization": f"Bearer {organiser}"}, timeout=60
         ) as http:
-            venue = WhipPublisher(base, "demo", authority.mint("demo", Role.VENUE, venue="lyon"),
-                                  OpusPacketTrack(packets))
+            lyon = server.authority.mint("demo", Role.VENUE, venue="lyon")
+            venue = WhipPublisher(server.base, "demo", lyon, OpusPacketTrack(packets))
             (await venue.start()).raise_for_status()
-            taps = [TapListener(base, authority.mint("demo", Role.DELEGATE, name=f"Ear {c}"), c)
+            taps = [TapListener(server.base,
+                                server.authority.mint("demo", Role.DELEGATE, name=f"Ear {c}"), c)
                     for c in CHANNELS]
             for tap in taps:
                 await tap.start(http)
@@ -144,7 +132,7 @@ async def run(rounds: int, seconds: float) -> list[Window]:
 
             async def quiet() -> None:
                 await asyncio.sleep(SETTLE)
-                cpu, got = await measure(proc.pid, seconds, delivered)
+                cpu, got = await measure(pid, seconds, delivered)
                 windows.append(Window(False, seconds, cpu, got))
                 print(row(windows[-1]), flush=True)
 
@@ -162,14 +150,14 @@ async def run(rounds: int, seconds: float) -> list[Window]:
                 rid = response.json()["id"]
                 await asyncio.sleep(SETTLE)
                 start = time.monotonic() - origin
-                cpu, got = await measure(proc.pid, seconds, delivered)
+                cpu, got = await measure(pid, seconds, delivered)
                 end = time.monotonic() - origin
-                cpu0, wall0 = cpu_snapshot(proc.pid), time.monotonic()
+                cpu0, wall0 = cpu_snapshot(pid), time.monotonic()
                 stopped = await http.post(f"/api/recordings/{rid}/stop")
                 stopped.raise_for_status()
-                finish_cpu = cpu_between(cpu0, cpu_snapshot(proc.pid))
+                finish_cpu = cpu_between(cpu0, cpu_snapshot(pid))
                 finish_wall = time.monotonic() - wall0
-                path = data / "recordings" / "demo" / rid / f"{rid}.mkv"
+                path = server.data / "recordings" / "demo" / rid / f"{rid}.mkv"
                 recorded, tracks = await asyncio.to_thread(packets_between, path, start, end)
                 windows.append(Window(True, seconds, cpu, got, recorded, tracks, finish_cpu,
                                       finish_wall, stopped.json()["duration"]))
@@ -234,8 +222,7 @@ async def main() -> None:
                         help="windows with a recording (each between two without)")
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each window")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or '?'}, "
-          f"Python {platform.python_version()}, {platform.platform()}")
+    print(machine())
     print(f"one WHIP venue (pre-encoded Opus, 50 packets/s), a listener on each of "
           f"{', '.join(CHANNELS)}; windows of {args.seconds:g} s, {args.rounds} with a recording "
           f"between {args.rounds + 1} without; load average {os.getloadavg()[0]:.1f}\n")
