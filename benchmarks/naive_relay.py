@@ -32,7 +32,7 @@ from server.metrics import Metrics
 SAMPLE_EVERY = 16
 
 
-class TimedTrack(MediaStreamTrack):  # type: ignore[misc]
+class TimedTrack(MediaStreamTrack):
     """A subscriber's relayed track that samples arrival-to-encoder latency."""
 
     kind = "audio"
@@ -49,7 +49,7 @@ class TimedTrack(MediaStreamTrack):  # type: ignore[misc]
         frame = await self._inner.recv()
         self._count += 1
         if self._count % SAMPLE_EVERY == 0:
-            arrived = self._arrivals.get(frame.pts)
+            arrived = None if frame.pts is None else self._arrivals.get(frame.pts)
             if arrived is not None:
                 self._metrics.forward_latency.add(time.monotonic() - arrived)
         return frame
@@ -100,12 +100,14 @@ class NaiveRelay:
 
     async def whep(self, request: Request) -> Response:
         await asyncio.wait_for(self.source_ready.wait(), 10)
+        source = self.source
+        assert source is not None, "source_ready is set with the source"
         pc = self._pc()
         await pc.setRemoteDescription(
             RTCSessionDescription((await request.body()).decode(), "offer"))
         for transceiver in pc.getTransceivers():
             if transceiver.kind == "audio":
-                track = TimedTrack(self.relay.subscribe(self.source), self.arrivals,
+                track = TimedTrack(self.relay.subscribe(source), self.arrivals,
                                    self.metrics)
                 transceiver.sender.replaceTrack(track)
                 transceiver.direction = "sendonly"

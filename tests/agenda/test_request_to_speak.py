@@ -4,15 +4,23 @@ only while the chair gives them the floor."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
 from tests.support.live import LiveServer
 from tests.support.tones import ToneTrack, dominant_frequency, tone_power
 from tests.support.whip import WhepListener
-from tests.support.wsclient import SignallingClient
+from tests.support.wsclient import Message, SignallingClient
 
 pytestmark = pytest.mark.media
+
+
+def on_floor(participant_id: str) -> Callable[[Message], bool]:
+    def matches(message: Message) -> bool:
+        return bool(message["participant"]["id"] == participant_id
+                    and message["participant"]["on_floor"])
+    return matches
 
 
 async def test_raise_hand_grant_revoke(server: LiveServer) -> None:
@@ -75,8 +83,7 @@ async def test_unmoderated_open_microphone_cap(server: LiveServer) -> None:
         # handled on its own, so their messages could otherwise overtake).
         for client in clients[:4]:
             me = client.welcome["you"]["id"]  # type: ignore[index]
-            await clients[4].wait_for("participant_updated", lambda m, me=me: (
-                m["participant"]["id"] == me and m["participant"]["on_floor"]))
+            await clients[4].wait_for("participant_updated", on_floor(me))
         mark = len(clients[4].messages)
         await clients[4].send({"type": "media", "mic": True, "camera": False})
         error = await clients[4].wait_for("error", since=mark)

@@ -273,15 +273,15 @@ def test_coturn_relays_to_the_nodes_on_their_network() -> None:
     dynamic = ipaddress.ip_network(network["ip_range"])
     words = command("coturn")
     assert option(words, "--relay-ip") == address("coturn")
-    low, high = (ipaddress.ip_address(a) for a in
+    low, high = (ipaddress.IPv4Address(a) for a in
                  str(option(words, "--allowed-peer-ip")).split("-"))
     assert int(option(words, "--min-port") or 0) < int(option(words, "--max-port") or 0)
     for name in (*NODES, "coturn"):
         ip = ipaddress.ip_address(address(name))
         assert ip in subnet and ip not in dynamic, name
     for node in NODES:
-        ip = ipaddress.ip_address(address(node))
-        assert low <= ip <= high, f"coturn may relay to {node}"
+        ip4 = ipaddress.IPv4Address(address(node))
+        assert low <= ip4 <= high, f"coturn may relay to {node}"
         # The node's media plane announces that same address.
         assert option(command(node), "--ice-address") == address(node)
 

@@ -31,7 +31,8 @@ async def test_new_viewer_makes_the_publisher_send_a_keyframe(server: LiveServer
             requests.append(1)
             original()
 
-        sender._send_keyframe = counted  # a spy: the request still reaches the encoder
+        # A spy on aiortc's private hook: the request still reaches the encoder.
+        sender._send_keyframe = counted  # type: ignore[method-assign]
         await asyncio.sleep(3.0)  # the publisher's first keyframe is long gone
         assert requests == []
         await viewer.join()

@@ -95,5 +95,6 @@ async def test_sigkill_during_recording_is_recovered(tmp_path: Path) -> None:
         # Seekable: jump to the middle and decode from there.
         container.seek(int(5 * 1e6))
         packet = next(p for p in container.demux(container.streams.audio[0]) if p.pts)
+        assert packet.pts is not None and packet.time_base is not None
         assert 3.0 <= float(packet.pts * packet.time_base) <= 6.0
     assert not list(path.parent.glob("*.part.mkv")), "part files are removed once joined"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import time
+from typing import Any
 
 import av
 import numpy as np
@@ -34,7 +35,7 @@ def encode_tone(frequency: float, seconds: float, amplitude: float = 0.5) -> lis
     return packets
 
 
-class OpusPacketTrack(MediaStreamTrack):  # type: ignore[misc]
+class OpusPacketTrack(MediaStreamTrack):
     """Plays pre-encoded Opus packets in a loop, paced at 20 ms."""
 
     kind = "audio"
@@ -49,7 +50,7 @@ class OpusPacketTrack(MediaStreamTrack):  # type: ignore[misc]
         # is in, or between a benchmark's windows).
         self.gate = gate
 
-    async def recv(self) -> av.Packet:
+    async def recv(self) -> av.Packet[Any]:
         if self.gate is not None and not self.gate.is_set():
             await self.gate.wait()
             # Resume on the clock: no burst of the packets a pause skipped.

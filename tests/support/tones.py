@@ -15,7 +15,7 @@ RATE = 48000
 FRAME = 960
 
 
-class ToneTrack(MediaStreamTrack):  # type: ignore[misc]
+class ToneTrack(MediaStreamTrack):
     """A paced 48 kHz mono sine at a chosen frequency, 20 ms per frame."""
 
     kind = "audio"
@@ -54,7 +54,7 @@ def frame_to_mono(frame: Any) -> np.ndarray:
         data = data.reshape(-1, channels).mean(axis=1)
     else:
         data = data.mean(axis=0)
-    return data / 32768.0
+    return np.asarray(data / 32768.0, dtype=np.float64)
 
 
 def dominant_frequency(samples: np.ndarray, rate: int = RATE) -> float:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from aiortc import RTCConfiguration, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from server.media.rtc import HostPeerConnection
@@ -18,7 +18,7 @@ def client_pc() -> HostPeerConnection:
     return HostPeerConnection(["127.0.0.1"], RTCConfiguration(iceServers=[]))
 
 
-async def _wait_gathered(pc: HostPeerConnection) -> None:
+async def _wait_gathered(pc: RTCPeerConnection) -> None:
     for _ in range(100):
         if pc.iceGatheringState == "complete":
             return
@@ -26,7 +26,7 @@ async def _wait_gathered(pc: HostPeerConnection) -> None:
 
 
 async def exchange(
-    pc: HostPeerConnection, url: str, token: str
+    pc: RTCPeerConnection, url: str, token: str
 ) -> tuple[httpx.Response, str | None]:
     """POST our offer (WHIP or WHEP); on 201 apply the answer. Returns the
     response and the session's absolute URL (after any redirect)."""
@@ -49,7 +49,7 @@ class WhipPublisher:
     token: str
     audio: MediaStreamTrack
     video: MediaStreamTrack | None = None
-    pc: HostPeerConnection = field(default_factory=client_pc)
+    pc: RTCPeerConnection = field(default_factory=client_pc)
     location: str | None = None
 
     async def start(self) -> httpx.Response:
@@ -73,7 +73,7 @@ class WhepListener:
     meeting: str
     channel: str
     token: str
-    pc: HostPeerConnection = field(default_factory=client_pc)
+    pc: RTCPeerConnection = field(default_factory=client_pc)
     location: str | None = None
     collector: AudioCollector | None = None
 
