@@ -2,7 +2,7 @@
 // (docs/console.md). Actions are requests the server may refuse: the booth's
 // new state arrives as booth_state and is rendered from there, not here.
 
-import { $ } from "./ui.js";
+import { $, typingIn, withModifier } from "./ui.js";
 import { isLive, me, partnerLive } from "./console-booth.js";
 
 export class ConsoleControls {
@@ -116,14 +116,13 @@ export class ConsoleControls {
   onKeyDown(e) {
     const page = this.page;
     const target = e.target;
-    const typing = target instanceof HTMLInputElement && target.type !== "range"
-      || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+    const typing = typingIn(target);
     if (e.key === "Escape") {
       if (typing) target.blur();
       else if (!$("#help").hidden) this.toggleHelp(false);
       return;
     }
-    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (typing || withModifier(e)) return;
     // Space and arrows keep their own meaning on the control that has the focus.
     const ownsSpace = target instanceof HTMLButtonElement || target instanceof HTMLInputElement;
     const ownsArrows = target instanceof HTMLInputElement;

@@ -38,6 +38,12 @@ export async function preview(page, choice = {}) {
   }
 }
 
+/** Redraw what the device lists say themselves (a change of interface language). */
+export function relabelDevices(page) {
+  const none = $("#cam-select option[value='none']");
+  if (none) none.textContent = page.strings.t("join.no_camera");
+}
+
 function currentChoice() {
   const videoId = $("#cam-select").value;
   return { audioId: $("#mic-select").value || undefined,

@@ -1,15 +1,17 @@
 // The delegate's own microphone and camera: the buttons, the M key, and in
 // a moderated meeting the chair's floor opening and closing the microphone.
 
-import { $ } from "./ui.js";
+import { $, typingIn, withModifier } from "./ui.js";
 
 /** @param {any} page the delegate page's state */
 export function setupMicCamera(page) {
   $("#mic").onclick = () => setMic(page, !page.micOn, true);
   $("#camera").onclick = () => setCamera(page, !page.cameraOn, true);
   document.addEventListener("keydown", (event) => {
-    // Typing an M in a field or picking from a list must not toggle it.
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+    // An M typed in a field, on the "original" slider or with a modifier is
+    // not meant for the microphone, and a held key must not flicker it.
+    if (typingIn(event.target) || event.target instanceof HTMLInputElement) return;
+    if (withModifier(event) || event.repeat) return;
     if (event.key === "m" || event.key === "M") setMic(page, !page.micOn, true);
   });
 }

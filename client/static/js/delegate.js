@@ -7,7 +7,7 @@ import { loadStrings, uiLanguageSelect } from "./i18n.js";
 import { $, el, clockText } from "./ui.js";
 import { DelegateSide } from "./delegate-agenda.js";
 import { RecIndicator } from "./rec-indicator.js";
-import { preview } from "./delegate-devices.js";
+import { preview, relabelDevices } from "./delegate-devices.js";
 import { applyGains, renderListen, savedListening, setupListening } from "./delegate-listen.js";
 import { onModeration, setCamera, setMic, setupMicCamera } from "./delegate-mic.js";
 import { renderTiles, renderTitle, sendView } from "./delegate-tiles.js";
@@ -65,6 +65,7 @@ async function main() {
 function setupUiLanguage() {
   uiLanguageSelect($("#ui-lang"), page.strings, (strings) => {
     page.strings = strings;
+    relabelDevices(page);
     renderAll();
   });
 }

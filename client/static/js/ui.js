@@ -4,6 +4,22 @@
 export const $ = (selector) => document.querySelector(selector);
 
 /**
+ * Whether a key press belongs to the control that has the focus (typing,
+ * choosing from a list) rather than to the page's shortcuts. A slider takes
+ * only arrows and Home/End, so letters stay shortcuts there.
+ */
+export function typingIn(target) {
+  return target instanceof HTMLInputElement && target.type !== "range"
+    || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement
+    || target instanceof HTMLElement && target.isContentEditable;
+}
+
+/** A key pressed with Ctrl, Alt or Meta belongs to the browser or the system (Cmd+M minimises). */
+export function withModifier(event) {
+  return event.ctrlKey || event.metaKey || event.altKey;
+}
+
+/**
  * Create an element: el("button", {class: "x", onclick: f}, "text", child)
  * @param {string} tag @param {Record<string, any>} [attrs] @param {...(Node|string)} children
  */
