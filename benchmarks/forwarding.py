@@ -42,6 +42,7 @@ from server.media.packets import EncodedPacket  # noqa: E402
 from server.media.rtc import tap_of  # noqa: E402
 from tests.support.live import free_port  # noqa: E402
 from tests.support.opus import OpusPacketTrack, encode_tone  # noqa: E402
+from tests.support.processes import stop  # noqa: E402
 from tests.support.whip import WhipPublisher  # noqa: E402
 from tests.support.wsclient import SignallingClient  # noqa: E402
 
@@ -118,11 +119,7 @@ async def process(args: list[str], port: int) -> AsyncIterator[subprocess.Popen[
                 await asyncio.sleep(0.1)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from agenda.demo import demo_meeting
 from tests.support.alsa import alsa_home
 from tests.support.cluster import Cluster, cluster
 from tests.support.pages import BrowserParticipant
+from tests.support.processes import stop
 from tests.support.tones import ToneTrack, dominant_frequency
 from tests.support.whip import WhepListener, WhipPublisher
 from tests.support.wsclient import SignallingClient
@@ -145,8 +146,7 @@ async def test_meeting_survives_the_loss_of_its_node(tmp_path: Path) -> None:
             assert parts[1]["series"] == first["id"] and parts[1]["node"] == "a"
         finally:
             for proc in venues:
-                proc.terminate()
-                proc.wait(10)
+                stop(proc)
 
 
 def venue_process(c: Cluster, base: str, home: Path, room: Any, venue: str,

@@ -32,6 +32,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy, RTCPee
 from server.config import Settings, TurnSettings
 from server.turn import mint
 from tests.support.live import LiveServer, live_server
+from tests.support.processes import stop
 from tests.support.tones import ToneTrack, dominant_frequency
 from tests.support.whip import WhepListener, WhipPublisher
 from tests.support.wsclient import SignallingClient
@@ -116,12 +117,7 @@ def coturn(tmp_path: Path) -> Iterator[Coturn]:
                             + log.read_text(errors="replace")[-3000:])
         yield Coturn(f"turn:127.0.0.1:{port}?transport=udp", range(low, low + 100), log)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop(process)
 
 
 @pytest.fixture

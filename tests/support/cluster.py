@@ -19,6 +19,7 @@ import httpx
 from server.auth.roles import Role
 from server.auth.tokens import TokenAuthority
 from tests.support.live import free_port
+from tests.support.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "cluster-test-secret-shared-by-every-node"
@@ -50,8 +51,7 @@ async def redis_server(directory: Path) -> AsyncIterator[str]:
         await client.aclose()
         yield url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 def node_env() -> dict[str, str]:
@@ -104,12 +104,8 @@ class Node:
             self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        if self.proc is not None:
+            stop(self.proc, grace=15)
 
 
 @dataclass

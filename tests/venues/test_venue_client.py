@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.alsa import Room, alsa_home, environment
 from tests.support.live import LiveServer
+from tests.support.processes import stop
 from tests.support.tones import ToneTrack, dominant_frequency, tone_power
 from tests.support.whip import WhepListener
 from tests.support.wsclient import SignallingClient
@@ -40,11 +41,7 @@ def venue_client(server: LiveServer, home: Path, room: Room, venue: str,
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 async def wait_on_floor(server: LiveServer, venue: str, proc: subprocess.Popen[str]) -> None:
