@@ -5,6 +5,7 @@ Durability is Redis's: run it with AOF (compose.yaml does)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from redis.exceptions import WatchError
@@ -41,21 +42,21 @@ class RedisMeetingStore:
         return [Meeting.model_validate_json(v) for v in values if v]
 
     async def create(self, meeting: Meeting) -> Meeting:
-        async def change(current: Meeting | None) -> Meeting:
+        def change(current: Meeting | None) -> Meeting:
             if current is not None:
                 raise AlreadyExists(f"meeting {meeting.id!r}")
             return _revalidated(next_versions(None, meeting))
 
-        return await self._transaction(meeting.id, change)
+        return await self._replace(meeting.id, change)
 
     async def put(self, meeting: Meeting) -> Meeting:
-        async def change(current: Meeting | None) -> Meeting:
+        def change(current: Meeting | None) -> Meeting:
             return _revalidated(next_versions(current, meeting))
 
-        return await self._transaction(meeting.id, change)
+        return await self._replace(meeting.id, change)
 
     async def update(self, meeting_id: str, mutation: Mutation) -> Meeting:
-        async def change(current: Meeting | None) -> Meeting:
+        def change(current: Meeting | None) -> Meeting:
             if current is None:
                 raise NotFound(f"meeting {meeting_id!r}")
             changed = mutation(current)
@@ -63,27 +64,27 @@ class RedisMeetingStore:
                 raise ValueError("a mutation cannot change the meeting's id")
             return _revalidated(next_versions(current, changed))
 
-        return await self._transaction(meeting_id, change)
+        return await self._replace(meeting_id, change)
 
     async def delete(self, meeting_id: str, expected_version: int | None = None) -> None:
-        key = meeting_key(meeting_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    if raw is None:
-                        raise NotFound(f"meeting {meeting_id!r}")
-                    expect_meeting(Meeting.model_validate_json(raw), expected_version)
-                    pipe.multi()
-                    pipe.delete(key)
-                    pipe.zrem(INDEX, meeting_id)
-                    await pipe.execute()
-                    return
-                except WatchError:
-                    continue
+        def change(current: Meeting | None) -> None:
+            if current is None:
+                raise NotFound(f"meeting {meeting_id!r}")
+            expect_meeting(current, expected_version)
 
-    async def _transaction(self, meeting_id: str, change: Any) -> Meeting:
+        await self._transaction(meeting_id, change)
+
+    async def _replace(
+        self, meeting_id: str, change: Callable[[Meeting | None], Meeting]
+    ) -> Meeting:
+        stored = await self._transaction(meeting_id, change)
+        assert stored is not None, "a replacing change returns the meeting"
+        return stored
+
+    async def _transaction(
+        self, meeting_id: str, change: Callable[[Meeting | None], Meeting | None]
+    ) -> Meeting | None:
+        """Apply ``change`` to the stored meeting atomically; None deletes it."""
         key = meeting_key(meeting_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             while True:
@@ -91,10 +92,14 @@ class RedisMeetingStore:
                     await pipe.watch(key)
                     raw = await pipe.get(key)
                     current = None if raw is None else Meeting.model_validate_json(raw)
-                    stored: Meeting = await change(current)
+                    stored = change(current)
                     pipe.multi()
-                    pipe.set(key, stored.model_dump_json())
-                    pipe.zadd(INDEX, {meeting_id: stored.start.timestamp()})
+                    if stored is None:
+                        pipe.delete(key)
+                        pipe.zrem(INDEX, meeting_id)
+                    else:
+                        pipe.set(key, stored.model_dump_json())
+                        pipe.zadd(INDEX, {meeting_id: stored.start.timestamp()})
                     await pipe.execute()
                     return stored
                 except WatchError:
