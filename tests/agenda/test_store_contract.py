@@ -8,10 +8,8 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 from agenda.demo import demo_meeting
 from agenda.model import Meeting
@@ -19,7 +17,7 @@ from agenda.redis_store import RedisMeetingStore
 from agenda.sqlite_store import SqliteMeetingStore
 from agenda.store import AlreadyExists, MeetingStore, Mutation, NotFound, StaleWrite
 from agenda.versions import expect_item, expect_meeting
-from tests.support.cluster import redis_server
+from tests.support.cluster import redis_clients
 
 
 @dataclass
@@ -34,18 +32,10 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     if request.param == "sqlite":
         yield Backend(lambda: SqliteMeetingStore(tmp_path / "silkhall.sqlite"))
         return
-    async with redis_server(tmp_path / "redis") as url:
-        clients: list[Any] = []
-
-        def make() -> MeetingStore:
-            # RedisMeetingStore.close leaves the client to its owner (the
-            # cluster context); here the fixture owns them.
-            clients.append(aioredis.from_url(url, decode_responses=True))
-            return RedisMeetingStore(clients[-1])
-
-        yield Backend(make)
-        for client in clients:
-            await client.aclose()
+    # RedisMeetingStore.close leaves the client to its owner (in the server,
+    # the cluster context; here, redis_clients).
+    async with redis_clients(tmp_path / "redis") as connect:
+        yield Backend(lambda: RedisMeetingStore(connect()))
 
 
 @pytest.fixture

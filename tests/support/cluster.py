@@ -9,10 +9,11 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -52,6 +53,26 @@ async def redis_server(directory: Path) -> AsyncIterator[str]:
         yield url
     finally:
         stop(proc)
+
+
+@asynccontextmanager
+async def redis_clients(directory: Path) -> AsyncIterator[Callable[[], Any]]:
+    """A real redis-server and a factory of clients to it (each its own
+    connection, as separate processes or nodes would have), closed at the end."""
+    import redis.asyncio as aioredis
+
+    async with redis_server(directory) as url:
+        clients: list[Any] = []
+
+        def connect() -> Any:
+            clients.append(aioredis.from_url(url, decode_responses=True))
+            return clients[-1]
+
+        try:
+            yield connect
+        finally:
+            for client in clients:
+                await client.aclose()
 
 
 def node_env() -> dict[str, str]:
