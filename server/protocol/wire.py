@@ -174,6 +174,9 @@ def parse_client_message(raw: str | bytes, max_bytes: int = MAX_MESSAGE_BYTES) -
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        # "[[[[…" fits easily in the size limit and exhausts the decoder's stack.
+        raise ProtocolError(ErrorCode.BAD_JSON, "not valid JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, "a message must be a JSON object")
     kind = data.get("type")

@@ -96,6 +96,9 @@ INVALID: list[tuple[str, str | bytes, ErrorCode, str | None]] = [
     ("single_quotes", "{'type': 'ping'}", ErrorCode.BAD_JSON, None),
     ("trailing_garbage", '{"type": "ping"} x', ErrorCode.BAD_JSON, None),
     ("not_utf8", b'{"type": "\xff"}', ErrorCode.BAD_JSON, None),
+    # Small enough to pass the size limit, deep enough to exhaust the decoder.
+    ("nested_too_deeply", "[" * 30_000, ErrorCode.BAD_JSON, None),
+    ("nested_field", '{"type": "ping", "id": ' + "[" * 30_000, ErrorCode.BAD_JSON, None),
     # JSON, but not an object
     ("array", '[{"type": "ping"}]', ErrorCode.INVALID_MESSAGE, None),
     ("string", '"ping"', ErrorCode.INVALID_MESSAGE, None),
