@@ -157,8 +157,10 @@ async def read_object(request: Request, limit: int, *, required: bool = True) ->
         return {}
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to read
         raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # "[[[[…" fits in the size limit
+        raise ApiError(400, "bad_json", "the body is not valid JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "bad_body", "the body must be a JSON object")
     return data

@@ -180,8 +180,10 @@ async def test_writes_need_a_version(api: Api) -> None:
 
 async def test_bodies_malformed_or_too_large(api: Api) -> None:
     headers = {**api.organiser(version=1), "Content-Type": "application/json"}
-    answer = await api.client.patch("/api/meetings/demo", content=b"{chair:", headers=headers)
-    assert_problem(answer, 400, "bad_json", None)
+    for body in (b"{chair:", b"\xff", b'{"chair": ' + b"[" * 50_000,
+                 b'{"chair": ' + b"9" * 5000 + b"}"):
+        answer = await api.client.patch("/api/meetings/demo", content=body, headers=headers)
+        assert_problem(answer, 400, "bad_json", None)
     answer = await api.client.patch("/api/meetings/demo", content=b"[1]", headers=headers)
     assert_problem(answer, 400, "bad_body", None)
     big = b'{"chair": "' + b"x" * (300 * 1024) + b'"}'
