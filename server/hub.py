@@ -94,7 +94,7 @@ class Hub:
         return sum(len(r.participants) + len(r.listeners) for r in self.rooms.values())
 
     def new_peer(self) -> ServerPeer:
-        return ServerPeer(self._settings.media, latency=self.metrics.sampler)
+        return ServerPeer(self._settings.media, self.stats, latency=self.metrics.sampler)
 
     async def meeting_changed(self, meeting: Meeting) -> None:
         """Meeting data was edited through the API: update its live room (in a

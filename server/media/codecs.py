@@ -79,6 +79,19 @@ class OpusEncoder:
         return [bytes(p) for p in self._codec.encode(frame)]
 
 
+def vp8_encoder(width: int, height: int, bitrate: int) -> av.VideoCodecContext:
+    """A real-time VP8 encoder: no look-ahead (each frame comes out as it goes
+    in), a keyframe at least every 50 frames. Callers count their encodes."""
+    codec = av.CodecContext.create("libvpx", "w")
+    assert isinstance(codec, av.VideoCodecContext)
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.bit_rate = bitrate
+    codec.time_base = Fraction(1, 90000)
+    codec.gop_size = 50
+    codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    return codec
+
+
 def _to_mono_float(frame: av.AudioFrame) -> FloatBlock:
     data = frame.to_ndarray()
     if data.dtype == np.int16:

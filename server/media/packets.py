@@ -81,6 +81,17 @@ def opus_duration(data: bytes) -> int:
     return int(frame_ms * 48 * frames)
 
 
+def h264_has_idr(frame: bytes) -> bool:
+    """True if an Annex B access unit holds an IDR slice (NAL unit type 5):
+    the only place an H.264 decoder can start or restart."""
+    start = frame.find(b"\x00\x00\x01")
+    while 0 <= start < len(frame) - 3:
+        if frame[start + 3] & 0x1F == 5:
+            return True
+        start = frame.find(b"\x00\x00\x01", start + 3)
+    return False
+
+
 def vp8_is_keyframe(frame: bytes) -> bool:
     """True for a VP8 key frame (RFC 6386 section 9.1: P bit clear)."""
     return bool(frame) and (frame[0] & 0x01) == 0

@@ -17,10 +17,12 @@ from typing import Any
 from aiortc import RTCRtpSender, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
-from server.media.rtc import PeerConnection, TapReceiver, tap_of
+from server.media.codecs import CodecStats
+from server.media.rtc import PeerConnection, TapReceiver, answer_only, tap_of
 from server.media.sdpcheck import check_sdp
 from server.media.settings import MediaSettings
 from server.media.tracks import DownTrack, LatencySink, Source
+from server.media.transcode import H264ToVp8
 from server.protocol import SlotUse
 
 log = logging.getLogger(__name__)
@@ -60,10 +62,13 @@ class ServerPeer:
     def __init__(
         self,
         settings: MediaSettings,
+        stats: CodecStats,
         on_state: Callable[[str], None] | None = None,
         latency: LatencySink | None = None,
     ) -> None:
         self._settings = settings
+        self._stats = stats
+        self._transcoders: dict[str, H264ToVp8] = {}
         self._latency = latency
         self.pc = PeerConnection(settings.host_addresses, settings.rtc_configuration())
         self.receive_lines: list[ReceiveLine] = []
@@ -103,16 +108,28 @@ class ServerPeer:
     def slots(self, use: str) -> list[SendSlot]:
         return [s for s in self.send_slots if s.use == use]
 
-    @staticmethod
-    def _bind(transceiver: Any, source: Source) -> None:
+    def _bind(self, transceiver: Any, source: Source) -> None:
         tap = tap_of(transceiver)
         tap.sink = source.publish
+        source.set_keyframe_requester(tap.request_keyframe)
 
         def on_codec(name: str) -> None:
-            source.codec = name
+            old = self._transcoders.pop(source.id, None)
+            if old is not None:
+                old.close()
+            if name != "h264":
+                tap.sink = source.publish
+                source.set_keyframe_requester(tap.request_keyframe)
+                source.codec = name
+                return
+            # Subscribers and recordings take VP8: H.264 is made VP8 once here.
+            transcoder = H264ToVp8(self._stats, source.publish, tap.request_keyframe)
+            self._transcoders[source.id] = transcoder
+            tap.sink = transcoder.push
+            source.set_keyframe_requester(transcoder.request_keyframe)
+            source.codec = "vp8"
 
         tap.on_codec = on_codec
-        source.set_keyframe_requester(tap.request_keyframe)
 
     @staticmethod
     def _hook_keyframes(transceiver: Any, track: DownTrack) -> None:
@@ -161,6 +178,10 @@ class ServerPeer:
                 if not isinstance(transceiver.receiver, TapReceiver):
                     continue
                 transceiver.direction = "recvonly"
+                if transceiver.kind == "video":
+                    # VP8 goes through as it is; H.264 (OBS has nothing else)
+                    # costs a transcode, so it is only taken when alone.
+                    answer_only(transceiver, "vp8")
                 if transceiver.kind == "audio" and not any(
                     line.source is audio for line in self.receive_lines
                 ):
@@ -198,6 +219,9 @@ class ServerPeer:
             return sdp, slot
 
     async def close(self) -> None:
+        for transcoder in self._transcoders.values():
+            transcoder.close()
+        self._transcoders.clear()
         for slot in self.send_slots:
             slot.track.stop()
         for line in self.receive_lines:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import av
 
-from server.media.codecs import CodecStats, OpusEncoder
+from server.media.codecs import CodecStats, OpusEncoder, vp8_encoder
 from server.media.packets import (
     AUDIO_TIME_BASE,
     OPUS_FRAME,
@@ -84,12 +84,7 @@ def _transcode(path: Path, stats: CodecStats) -> Iterator[Timed]:
     encoder = OpusEncoder(stats, "playback", bitrate=96000)
     resampler = av.AudioResampler(format="s16", layout="mono", rate=48000,
                                   frame_size=OPUS_FRAME)
-    vp8 = av.CodecContext.create("libvpx", "w")
-    vp8.width, vp8.height, vp8.pix_fmt = 640, 360, "yuv420p"
-    vp8.bit_rate = VIDEO_BITRATE
-    vp8.time_base = Fraction(1, 90000)
-    vp8.gop_size = 50
-    vp8.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    vp8 = vp8_encoder(640, 360, VIDEO_BITRATE)
     audio_samples = 0
     with av.open(str(path)) as container:
         streams = [s for s in (container.streams.audio[:1] + container.streams.video[:1])]

@@ -1,4 +1,4 @@
-"""The two places where silkhall reaches inside aiortc, kept in one module.
+"""The places where silkhall reaches inside aiortc, kept in one module.
 
 1. :class:`TapReceiver` replaces aiortc's receiver: it hands each encoded unit
    (an Opus packet straight off the wire, or a reassembled VP8 frame) to a
@@ -6,9 +6,12 @@
 2. :class:`PeerConnection` gathers ICE host candidates on the addresses we
    configure. aioice never offers 127.0.0.1 and would announce the machine's
    private address, which is wrong on loopback and behind NAT alike.
+3. :func:`answer_only` narrows the codecs of an answer to one.
 
-Both use aiortc/aioice internals; ``pyproject.toml`` pins those versions and
-``tests/media/test_rtc_glue.py`` checks the hooks still bite.
+All use aiortc/aioice internals; ``pyproject.toml`` pins those versions, and
+the media tests stop working at once if a hook no longer bites (every test
+peer lives on 127.0.0.1, every server receiver must be a tap, and
+``tests/media/test_h264.py`` reads the answer's codecs).
 """
 
 from __future__ import annotations
@@ -203,6 +206,19 @@ class PeerConnection(HostPeerConnection):
         tap._set_rtcp_ssrc(transceiver.sender._ssrc)
         transceiver._RTCRtpTransceiver__receiver = tap
         return transceiver
+
+
+def answer_only(transceiver: Any, name: str) -> None:
+    """Answer with just this codec (and its RTX) when the offer has it, so the
+    offerer cannot send another: an offerer may send any codec of the answer,
+    whatever its order. setCodecPreferences comes too late for a transceiver
+    that the offer itself created, hence the negotiated list is edited."""
+    codecs: list[Any] = transceiver._codecs
+    chosen = [c for c in codecs if c.name.lower() == name]
+    types = {c.payloadType for c in chosen}
+    chosen += [c for c in codecs if is_rtx(c) and c.parameters.get("apt") in types]
+    if chosen:
+        transceiver._codecs = chosen
 
 
 def tap_of(transceiver: Any) -> TapReceiver:

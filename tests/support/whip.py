@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from server.media.rtc import HostPeerConnection
@@ -42,6 +42,13 @@ async def exchange(
     return response, str(response.url.join(response.headers["location"]))
 
 
+def video_preferences(names: tuple[str, ...]) -> list[Any]:
+    """These codecs in this order, with RTX as a browser offers it."""
+    capabilities = RTCRtpSender.getCapabilities("video").codecs
+    return [c for name in (*names, "rtx") for c in capabilities
+            if c.mimeType.lower() == f"video/{name}"]
+
+
 @dataclass
 class WhipPublisher:
     base: str
@@ -51,11 +58,16 @@ class WhipPublisher:
     video: MediaStreamTrack | None = None
     pc: RTCPeerConnection = field(default_factory=client_pc)
     location: str | None = None
+    # Video codecs offered, in order of preference (e.g. ("h264",) as OBS
+    # offers); None offers aiortc's default list.
+    video_codecs: tuple[str, ...] | None = None
 
     async def start(self) -> httpx.Response:
         self.pc.addTransceiver(self.audio, direction="sendonly")
         if self.video is not None:
-            self.pc.addTransceiver(self.video, direction="sendonly")
+            video = self.pc.addTransceiver(self.video, direction="sendonly")
+            if self.video_codecs is not None:
+                video.setCodecPreferences(video_preferences(self.video_codecs))
         response, self.location = await exchange(
             self.pc, f"{self.base}/whip/{self.meeting}", self.token)
         return response

@@ -12,10 +12,12 @@ from server.media.packets import (
     EncodedPacket,
     Rebaser,
     TimestampUnwrapper,
+    h264_has_idr,
     opus_duration,
     vp8_is_keyframe,
 )
 from server.media.tracks import DownTrack, Source
+from server.media.transcode import output_size
 
 
 def audio(pts: int, at: float = 0.0) -> EncodedPacket:
@@ -106,3 +108,24 @@ def test_source_tells_producers_when_anyone_listens() -> None:
     source.remove_sink(sink)
     source.remove_sink(other)
     assert demand == [True, False]
+
+
+def test_h264_idr_is_found_behind_any_start_code() -> None:
+    sps, pps, idr, non_idr = b"\x67\x42", b"\x68\xce", b"\x65\x88", b"\x41\x9a"
+    assert h264_has_idr(b"\x00\x00\x00\x01" + sps + b"\x00\x00\x01" + pps
+                        + b"\x00\x00\x00\x01" + idr)
+    assert not h264_has_idr(b"\x00\x00\x00\x01" + non_idr)
+    assert not h264_has_idr(b"")
+    assert not h264_has_idr(b"\x00\x00\x01")  # a start code with nothing behind it
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    ((640, 480), (640, 480)),
+    ((1920, 1080), (1280, 720)),
+    ((1080, 1920), (404, 720)),  # portrait: the height decides
+    ((641, 361), (640, 360)),  # 4:2:0 needs even sizes
+])
+def test_transcoded_size_fits_720p_in_even_numbers(
+    size: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    assert output_size(*size) == expected
