@@ -48,5 +48,7 @@ def check_sdp(text: str, *, kinds: set[str] | None = None) -> SessionDescription
     }
     if kinds is not None and not (usable & kinds):
         wanted = " or ".join(sorted(kinds))
-        raise BadSdp(f"the SDP offers no usable {wanted} codec (Opus for audio, VP8 or H.264 for video)")
+        raise BadSdp(
+            f"the SDP offers no usable {wanted} codec (Opus for audio, VP8 or H.264 for video)"
+        )
     return description
