@@ -1,10 +1,9 @@
-"""A live meeting: its participants, the floor, the channels, and who
-receives what.
+"""A live meeting: its participants, the floor, the channels, and the
+notices that keep everyone's view of them current.
 
-Routing is declarative: :meth:`Room.reconcile` computes, for every
-participant, which source each of their send slots should carry, and applies
-the difference. It runs after every event and on a short tick (for loudness
-and active-speaker changes), so no event handler has to know about slots.
+Who receives what is :mod:`server.media_routing`'s; the room re-routes after
+every event and on a short tick (for loudness and active-speaker changes), so
+no event handler has to know about slots.
 """
 
 from __future__ import annotations
@@ -27,9 +26,9 @@ from server.media.mixer import FloorMixer
 from server.media.peer import SendSlot, ServerPeer
 from server.media.settings import MediaSettings
 from server.media.tracks import Source
+from server.media_routing import MediaRouter
 from server.participant import Participant
 from server.protocol import (
-    ActiveSpeaker,
     BoothInfo,
     LanguageInfo,
     MediaStatus,
@@ -39,10 +38,8 @@ from server.protocol import (
     ParticipantLeft,
     ParticipantUpdated,
     RecordingStatus,
-    Slots,
     VenueInfo,
 )
-from server.slots import assign, describe_slots
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +54,6 @@ class RoomRecorder(Protocol):
 
 
 WATCH_TICK = 0.1
-SILENT_LEVEL = 100.0  # -dBov; quieter than this does not count as speaking
-SPEAKER_MARGIN = 6.0  # dB louder needed to take active speaker from another
 
 
 class Room:
@@ -84,15 +79,14 @@ class Room:
         self.media_status = MediaStatus(state="idle")
         # Recorders of this meeting (recordings.recorder.Recorder), by id.
         self.recorders: dict[str, RoomRecorder] = {}
-        self.active_speaker: str | None = None
+        self.router = MediaRouter(self)
         self._task: asyncio.Task[None] | None = None
-        self._renegotiate: Callable[[Participant], None] | None = None
         self.closed = False
 
     # --- lifecycle --------------------------------------------------------
 
     def start(self, renegotiate: Callable[[Participant], None]) -> None:
-        self._renegotiate = renegotiate
+        self.router.renegotiate = renegotiate
         self.mixer.start()
         self.route_channels()
         if self._task is None:
@@ -127,7 +121,7 @@ class Room:
                         self.live.revoke(participant_id)
                     self.moderation_changed()
                 if ticks % 3 == 0:
-                    self.update_active_speaker()
+                    self.router.update_active_speaker()
                     self.reconcile()
             except Exception:  # one bad tick must not end the meeting's routing
                 log.exception("room %s tick failed", self.meeting.id)
@@ -193,9 +187,7 @@ class Room:
         ):
             self.live.forget(participant_id)
             self.broadcast(moderation_state(self.live))
-        if self.active_speaker == participant_id:
-            self.active_speaker = None
-            self.broadcast(ActiveSpeaker(participant=None))
+        self.router.forget(participant_id)
         self.refresh_floor()
         self.route_channels()
         self.broadcast(ParticipantLeft(id=participant_id))
@@ -312,104 +304,14 @@ class Room:
             self.broadcast(self.interpretation.state_message())
         self.reconcile()
 
-    # --- selection --------------------------------------------------------
+    # --- what each participant receives ----------------------------------
 
-    def loudest(self, exclude: str | None, count: int) -> list[Source]:
-        candidates = [
-            p.mic for p in self.floor_participants() if p.id != exclude and p.mic.packets > 0
-        ]
-        candidates.sort(key=lambda s: s.level)
-        return candidates[:count]
-
-    def update_active_speaker(self) -> None:
-        speaking = [
-            p for p in self.floor_participants() if p.mic.level < SILENT_LEVEL
-        ]
-        if not speaking:
-            return
-        loudest = min(speaking, key=lambda p: p.mic.level)
-        current = self.participants.get(self.active_speaker or "")
-        if (
-            current is not None
-            and current.on_floor
-            and current is not loudest
-            and loudest.mic.level > current.mic.level - SPEAKER_MARGIN
-        ):
-            return
-        if loudest.id != self.active_speaker:
-            self.active_speaker = loudest.id
-            self.broadcast(ActiveSpeaker(participant=loudest.id))
-
-    # --- routing ----------------------------------------------------------
+    @property
+    def active_speaker(self) -> str | None:
+        return self.router.active_speaker
 
     def reconcile(self) -> None:
-        if self.closed:
-            return
-        for participant in list(self.participants.values()):
-            if participant.peer is not None:
-                self._route(participant, participant.peer)
-
-    def _route(self, participant: Participant, peer: ServerPeer) -> None:
-        self._attach(participant, peer)
-        slots = describe_slots(peer)
-        if slots != participant.slot_map and all(s.mid for s in slots):
-            participant.slot_map = slots
-            participant.send(Slots(slots=slots))
-
-    def _attach(self, participant: Participant, peer: ServerPeer) -> None:
-        assign(peer.slots("floor"), self.loudest(participant.id, self.settings.audio_slots))
-        for slot in peer.slots("language"):
-            listen = participant.listen
-            slot.track.attach(None if listen in (None, "floor") else self.channel_source(listen))
-        for slot in peer.slots("pa"):
-            slot.track.attach(self.pa_source(participant))
-        for slot in peer.slots("incoming"):
-            slot.track.attach(self.incoming_source(participant))
-        self._route_video(participant, peer)
-
-    def pa_source(self, participant: Participant) -> Source | None:
-        """What a venue's loudspeakers play: its language (by default its PA
-        language, or the floor if it chose so), never its own feed."""
-        language = participant.listen
-        if language is None:
-            venue = self.meeting.venue(participant.venue or "")
-            language = venue.pa_language if venue is not None else "floor"
-        channel = self.channels.get(language)
-        if channel is not None and channel.input is not self.mixer.floor:
-            return channel.source
-        return self.mixer.minus(frozenset({participant.mic.id}), f"Floor − {participant.name}")
-
-    def incoming_source(self, participant: Participant) -> Source | None:
-        return self.interpretation.incoming_source(participant.id)
-
-    def _route_video(self, participant: Participant, peer: ServerPeer) -> None:
-        slots = peer.slots("video")
-        wanted = self.wanted_video(participant)
-        if len(wanted) > len(slots) and len(slots) < self.settings.max_video_slots:
-            for _ in range(min(len(wanted), self.settings.max_video_slots) - len(slots)):
-                peer.add_send("video", "video")
-            if self._renegotiate is not None:
-                self._renegotiate(participant)
-            slots = peer.slots("video")
-        assign(slots, wanted)
+        self.router.reconcile()
 
     def wanted_video(self, participant: Participant) -> list[Source]:
-        ids: list[str] = []
-        if participant.role is Role.INTERPRETER:
-            ids = [self.active_speaker] if self.active_speaker else []
-        else:
-            ids = list(participant.view[:9])
-            if not participant.view:
-                ids = [p for p in self.participants if p != participant.id][:9]
-            if self.active_speaker and self.active_speaker not in ids:
-                ids.append(self.active_speaker)
-        out: list[Source] = []
-        for pid in ids:
-            other = self.participants.get(pid)
-            if other is None or other.id == participant.id or not other.camera_on:
-                continue
-            if other.camera.packets == 0 or other.camera.codec != "vp8":
-                # Subscribers' video lines are VP8: other codecs are not forwarded.
-                continue
-            out.append(other.camera)
-        return out[: self.settings.max_video_slots]
+        return self.router.wanted_video(participant)
