@@ -40,6 +40,7 @@ from agenda.openapi import Access, Endpoint, Reply, Versioned, document
 from agenda.printable import printable_agenda
 from agenda.schemas import (
     BoothBody,
+    ErrorBody,
     ItemCreate,
     ItemPatch,
     LinkRequest,
@@ -105,7 +106,9 @@ class AgendaApi:
             Endpoint("GET", "/api/meetings", self.list_meetings, "Meetings the token covers",
                      Access.READ, {200: Reply("summaries", MeetingList)}),
             Endpoint("POST", "/api/meetings", self.create_meeting, "Create a meeting",
-                     Access.SITE, {201: Reply("the meeting created", Meeting)}, body=Meeting),
+                     Access.SITE, {201: Reply("the meeting created", Meeting),
+                                   409: Reply("already_exists: the id is taken", ErrorBody)},
+                     body=Meeting),
             Endpoint("GET", MEETING, self.get_meeting, "A meeting with its agenda",
                      Access.READ, {200: meeting}),
             Endpoint("PATCH", MEETING, self.patch_meeting, "Change a meeting's fields",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,9 @@ Handler = Callable[[Request], Awaitable[Response]]
 CHALLENGE = 'Bearer realm="silkhall"'
 # Same as the server's limit for HTTP bodies (Limits.max_body_bytes).
 MAX_BODY_BYTES = 256 * 1024
+# An If-Match the API reads: "7", 7 or W/"7" (the OpenAPI document says the same).
+IF_MATCH_PATTERN = r'^(?:W/)?(?:"[0-9]{1,18}"|[0-9]{1,18})$'
+IF_MATCH = re.compile(IF_MATCH_PATTERN, re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +142,18 @@ def bearer_grant(request: Request, authority: TokenAuthority, *, query: bool = F
         ) from exc
 
 
+def declared_over(request: Request, limit: int) -> bool:
+    """Whether the request's Content-Length says more than ``limit`` bytes
+    (ASCII digits only: "²".isdigit() is true, and int() refuses 4300+ digits)."""
+    declared = request.headers.get("content-length", "").strip()
+    if not (declared.isascii() and declared.isdigit()):
+        return False
+    return len(declared) > 18 or int(declared) > limit
+
+
 async def read_object(request: Request, limit: int, *, required: bool = True) -> dict[str, Any]:
     """The body as a JSON object; 413 past ``limit`` bytes, 400 if not JSON."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared_over(request, limit):
         raise ApiError(413, "too_large", f"the body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
@@ -166,6 +178,19 @@ async def read_object(request: Request, limit: int, *, required: bool = True) ->
     return data
 
 
+def _body_version(value: object) -> int | None:
+    """The body's ``version``: a whole number of at least 1 (``7.0`` too, as
+    JSON Schema's ``integer`` and the body models allow it)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ApiError(422, "invalid", "version must be an integer of at least 1",
+                       field="version")
+    return value
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -178,15 +203,15 @@ def expected_version(
     header = request.headers.get("if-match")
     from_header: int | None = None
     if header is not None:
-        text = header.strip().removeprefix("W/").strip('"')
-        if not text.isdigit():
+        # ASCII digits only ("²".isdigit() is true, int("²") fails), and few
+        # enough for int() (no more than 4300 digits) and for any real version.
+        match = IF_MATCH.fullmatch(header.strip())
+        if match is None:
             raise ApiError(
                 400, "bad_version", "If-Match must be a version such as \"7\"", field="If-Match"
             )
-        from_header = int(text)
-    from_body = body.get("version")
-    if from_body is not None and (isinstance(from_body, bool) or not isinstance(from_body, int)):
-        raise ApiError(422, "invalid", "version must be an integer", field="version")
+        from_header = int(match[0].removeprefix("W/").strip('"'))
+    from_body = _body_version(body.get("version"))
     if from_header is not None and from_body is not None and from_header != from_body:
         raise ApiError(
             400, "version_conflict",

@@ -17,12 +17,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from agenda.languages import is_known
+from agenda.languages import LANGUAGES, is_known
 
 Identifier = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", min_length=1, max_length=63)
@@ -36,7 +37,9 @@ Identifier = Annotated[
 def _language(code: str) -> str:
     if not is_known(code):
         raise PydanticCustomError(
-            "unknown_language", "unknown language {code!r}", {"code": code}
+            # The value goes in through the context: pydantic fills the
+            # template, and a value with braces in it must not be a template.
+            "unknown_language", "unknown language '{code}'", {"code": code}
         )
     return code
 
@@ -46,7 +49,7 @@ def _timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise PydanticCustomError(
-            "unknown_timezone", "unknown time zone {name!r}", {"name": name}
+            "unknown_timezone", "unknown time zone '{name}'", {"name": name}
         ) from exc
     return name
 
@@ -59,8 +62,15 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-LanguageCode = Annotated[str, AfterValidator(_language)]
-TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+# The documented schemas say what the validators accept, so that clients (and
+# API fuzzers) know the language codes without reading agenda/languages.py.
+_LANGUAGE_SCHEMA = {"type": "string", "enum": list(LANGUAGES)}
+LanguageCode = Annotated[str, AfterValidator(_language), WithJsonSchema(_LANGUAGE_SCHEMA)]
+TimeZoneName = Annotated[
+    str, AfterValidator(_timezone),
+    WithJsonSchema({"type": "string", "minLength": 1,
+                    "description": "an IANA time zone, e.g. Europe/Paris"}),
+]
 UtcTime = Annotated[datetime, AfterValidator(_utc)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -73,7 +83,14 @@ def _localized(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-LocalizedText = Annotated[dict[str, Text], AfterValidator(_localized)]
+LocalizedText = Annotated[
+    dict[str, Text], AfterValidator(_localized),
+    WithJsonSchema({
+        "type": "object", "minProperties": 1, "propertyNames": _LANGUAGE_SCHEMA,
+        "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 500},
+        "description": "the text by language code, in at least one language",
+    }),
+]
 
 
 class Strict(BaseModel):
@@ -177,7 +194,7 @@ class Meeting(Strict):
                 if out is not None and out not in self.languages:
                     raise PydanticCustomError(
                         "language_not_in_meeting",
-                        "booth {booth!r} outputs {language!r}, not a language of the meeting",
+                        f"booth {booth.id!r} outputs {out!r}, not a language of the meeting",
                         {"booth": booth.id, "language": out,
                          "field": f"booths[{index}].{slot}"},
                     )
@@ -185,7 +202,7 @@ class Meeting(Strict):
             if venue.pa_language not in self.languages:
                 raise PydanticCustomError(
                     "language_not_in_meeting",
-                    "venue {venue!r} plays {language!r} on its PA, "
+                    f"venue {venue.id!r} plays {venue.pa_language!r} on its PA, "
                     "not a language of the meeting",
                     {"venue": venue.id, "language": venue.pa_language,
                      "field": f"venues[{index}].pa_language"},
@@ -211,7 +228,7 @@ def _unique_ids(what: str, ids: list[str]) -> None:
         if ident in seen:
             raise PydanticCustomError(
                 "duplicate_id",
-                "{what}: id {ident!r} is used twice",
+                f"{what}: id {ident!r} is used twice",
                 {"what": what, "ident": ident, "field": f"{what}[{index}].id"},
             )
         seen.add(ident)

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.responses import Response
 
-from agenda.http import Call
+from agenda.http import IF_MATCH_PATTERN, Call
 from agenda.schemas import ErrorBody, StaleBody
 
 REF = "#/components/schemas/{model}"
@@ -41,7 +41,8 @@ class Versioned(StrEnum):
 class Reply:
     description: str
     model: type[BaseModel] | None = None
-    media_type: str = "application/json"
+    # Several: any of them; none (()): the body is not described.
+    media_type: str | tuple[str, ...] = "application/json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,9 @@ class Endpoint:
     versioned: Versioned = Versioned.NONE
     query: dict[str, str] = field(default_factory=dict)  # name → description
     tag: str = "meetings"
+    headers: dict[str, str] = field(default_factory=dict)  # request header → description
+    patterns: dict[str, str] = field(default_factory=dict)  # path parameter or header → regex
+    raw_body: str | None = None  # a body that is not JSON, of this media type
 
     @property
     def operation_id(self) -> str:
@@ -86,31 +90,48 @@ def _errors(endpoint: Endpoint) -> dict[int, Reply]:
 
 
 def _content(reply: Reply) -> dict[str, Any]:
-    if reply.model is None:
-        kind = "object" if reply.media_type == "application/json" else "string"
-        schema: dict[str, Any] = {"type": kind}
-    else:
-        schema = {"$ref": REF.format(model=reply.model.__name__)}
-    return {reply.media_type: {"schema": schema}}
+    types = (reply.media_type,) if isinstance(reply.media_type, str) else reply.media_type
+    content: dict[str, Any] = {}
+    for media_type in types:
+        if reply.model is None:
+            kind = "object" if media_type == "application/json" else "string"
+            schema: dict[str, Any] = {"type": kind}
+        else:
+            schema = {"$ref": REF.format(model=reply.model.__name__)}
+        content[media_type] = {"schema": schema}
+    return content
+
+
+def _replies(endpoint: Endpoint) -> dict[int, Reply]:
+    """Everything the endpoint answers; its own replies say more than the
+    generic error answers (e.g. a larger body limit)."""
+    return {**_errors(endpoint), **endpoint.replies}
 
 
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
+    def schema(name: str) -> dict[str, Any]:
+        pattern = endpoint.patterns.get(name)
+        return {"type": "string"} if pattern is None else {"type": "string", "pattern": pattern}
+
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": schema(name)}
         for name in endpoint.path_params()
     ]
     for name, description in endpoint.query.items():
         parameters.append({"name": name, "in": "query", "required": False,
                            "description": description, "schema": {"type": "string"}})
+    for name, description in endpoint.headers.items():
+        parameters.append({"name": name, "in": "header", "required": False,
+                           "description": description, "schema": schema(name)})
     if endpoint.versioned is not Versioned.NONE:
         parameters.append({
             "name": "If-Match", "in": "header",
             "required": False,
             "description": f"the {'item' if endpoint.versioned is Versioned.ITEM else 'meeting'}"
             " version this change is based on, e.g. \"7\" (or a version body field)",
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
         })
-    responses = {**endpoint.replies, **_errors(endpoint)}
+    responses = _replies(endpoint)
     operation: dict[str, Any] = {
         "operationId": endpoint.operation_id,
         "summary": endpoint.summary,
@@ -119,7 +140,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "responses": {
             str(status): (
                 {"description": reply.description}
-                if status in (204, 304) else
+                if status in (204, 304) or not reply.media_type else
                 {"description": reply.description, "content": _content(reply)}
             )
             for status, reply in sorted(responses.items())
@@ -135,13 +156,19 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
                 "schema": {"$ref": REF.format(model=endpoint.body.__name__)}
             }},
         }
+    elif endpoint.raw_body is not None:
+        operation["requestBody"] = {
+            "required": False,
+            "content": {endpoint.raw_body: {"schema": {"type": "string",
+                                                       "contentMediaType": endpoint.raw_body}}},
+        }
     return operation
 
 
 def _models(endpoints: Sequence[Endpoint]) -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
     for endpoint in endpoints:
-        for reply in {**endpoint.replies, **_errors(endpoint)}.values():
+        for reply in _replies(endpoint).values():
             if reply.model is not None:
                 seen.setdefault(reply.model.__name__, reply.model)
         if endpoint.body is not None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from agenda.model import (
     AgendaItem,
@@ -39,25 +40,49 @@ ExpectedVersion = Annotated[
 ]
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_null(cls, data: Any) -> Any:
+        """A null for a field made with ``_unset()`` is refused by name."""
+        if isinstance(data, dict):
+            for name, info in cls.model_fields.items():
+                if info.json_schema_extra is _no_default and name in data and data[name] is None:
+                    raise PydanticCustomError(
+                        "invalid", f"{name} cannot be null; leave it out to keep it as it is",
+                        {"field": name},
+                    )
+        return data
+
+
+def _unset(**constraints: Any) -> Any:
+    """A patch field that may be left out (the stored value stays) but is
+    never null, because the stored field cannot be: its documented schema
+    says so too. (Defaults are not validated, so leaving it out is fine.)"""
+    return Field(default=None, json_schema_extra=_no_default, **constraints)
 
 
 class MeetingPatch(_Body):
     """Fields to replace in a meeting; absent fields stay as they are."""
 
-    title: LocalizedText | None = None
-    timezone: TimeZoneName | None = None
-    start: UtcTime | None = None
-    end: UtcTime | None = None
-    languages: list[LanguageCode] | None = None
-    venues: list[Venue] | None = None
-    booths: list[Booth] | None = None
-    items: list[AgendaItem] | None = None
-    hosts: list[Text] | None = None
+    title: LocalizedText = _unset()
+    timezone: TimeZoneName = _unset()
+    start: UtcTime = _unset()
+    end: UtcTime = _unset()
+    languages: list[LanguageCode] = _unset(min_length=1)
+    venues: list[Venue] = _unset()
+    booths: list[Booth] = _unset()
+    items: list[AgendaItem] = _unset()
+    hosts: list[Text] = _unset()
     chair: Text | None = None
-    moderated: bool | None = None
-    max_open_mics: int | None = Field(default=None, ge=1, le=50)
+    moderated: bool = _unset()
+    max_open_mics: int = _unset(ge=1, le=50)
     version: ExpectedVersion = None
 
 
@@ -75,11 +100,11 @@ class ItemCreate(AgendaItem):
 class ItemPatch(_Body):
     """Fields to replace in an agenda item; absent fields stay as they are."""
 
-    kind: ItemKind | None = None
-    title: LocalizedText | None = None
-    start: UtcTime | None = None
-    duration: int | None = Field(default=None, gt=0, le=24 * 3600, description="seconds")
-    speakers: list[Speaker] | None = None
+    kind: ItemKind = _unset()
+    title: LocalizedText = _unset()
+    start: UtcTime = _unset()
+    duration: int = _unset(gt=0, le=24 * 3600, description="seconds")
+    speakers: list[Speaker] = _unset()
     floor_language: LanguageCode | None = None
     media: Annotated[str, Field(max_length=500)] | None = None
     shift_following: bool = Field(

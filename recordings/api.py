@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.responses import FileResponse, Response
+from starlette.requests import Request
+from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response
 
 from agenda.http import ApiError, Call, json_response
 from agenda.openapi import Access, Endpoint, Reply
+from agenda.schemas import ErrorBody
 from agenda.validation import parse
 from recordings.exports import Exports
 from recordings.model import ExportJob, ExportRequest, Recording, RecordingList
@@ -22,6 +24,7 @@ MEETING = "/api/meetings/{meeting_id}"
 RECORDING = "/api/recordings/{recording_id}"
 MEDIA_TYPES = {".mkv": "video/x-matroska", ".webm": "video/webm", ".vtt": "text/vtt",
                ".json": "application/json"}
+FILE_TYPES = (*MEDIA_TYPES.values(), "application/octet-stream")
 
 
 class RecordingsApi:
@@ -35,26 +38,37 @@ class RecordingsApi:
         return [
             Endpoint("POST", MEETING + "/recordings", self.start_recording,
                      "Start recording every language of the meeting", Access.MANAGE,
-                     {201: one}, tag="recordings"),
+                     {201: one, 409: Reply("already_recording: the meeting is being recorded",
+                                           ErrorBody)}, tag="recordings"),
             Endpoint("GET", MEETING + "/recordings", self.list_recordings,
                      "The meeting's recordings with their files, duration, size and state",
                      Access.READ, {200: Reply("recordings", RecordingList)}, tag="recordings"),
             Endpoint("GET", RECORDING, self.get_recording, "One recording", Access.READ,
                      {200: one}, tag="recordings"),
             Endpoint("POST", RECORDING + "/stop", self.stop_recording,
-                     "Stop a recording and finish its file", Access.MANAGE, {200: one},
-                     tag="recordings"),
+                     "Stop a recording and finish its file", Access.MANAGE,
+                     {200: one, 409: Reply("not_recording: the recording has stopped",
+                                           ErrorBody)}, tag="recordings"),
             Endpoint("POST", RECORDING + "/exports", self.start_export,
                      "Export one track as a file of its own (remuxed, not re-encoded)",
-                     Access.READ, {202: Reply("the export job", ExportJob)},
+                     Access.READ, {202: Reply("the export job", ExportJob),
+                                   409: Reply("not_finished: the recording is not finished yet",
+                                              ErrorBody)},
                      body=ExportRequest, tag="recordings"),
             Endpoint("GET", "/api/exports/{job_id}", self.get_export,
                      "An export job's progress", Access.READ,
                      {200: Reply("the export job", ExportJob)}, tag="recordings"),
             Endpoint("GET", RECORDING + "/files/{name:path}", self.get_file,
                      "A file of a recording (supports Range)", Access.READ,
-                     {200: Reply("the file", media_type="application/octet-stream")},
-                     query=token, tag="recordings"),
+                     {200: Reply("the file", media_type=FILE_TYPES),
+                      206: Reply("the ranges asked for (Content-Range), of the file's type or "
+                                 "multipart/byteranges", media_type=()),
+                      400: Reply("bad_range: a Range header that cannot be read", ErrorBody),
+                      416: Reply("range_not_satisfiable: a range past the end of the file",
+                                 ErrorBody)},
+                     query=token, headers={"Range": "e.g. bytes=0-1023 (RFC 9110)"},
+                     patterns={"Range": r"^bytes=[0-9]*-[0-9]*(, *[0-9]*-[0-9]*)*$"},
+                     tag="recordings"),
         ]
 
     # --- handlers ------------------------------------------------------------
@@ -115,6 +129,7 @@ class RecordingsApi:
         if not path.is_relative_to(directory) or not path.is_file() or ".part." in path.name:
             raise ApiError(404, "not_found", "no such file")
         media_type = MEDIA_TYPES.get(Path(path).suffix, "application/octet-stream")
+        _check_range(call.request, path.stat().st_size)
         return FileResponse(path, media_type=media_type, filename=path.name)
 
     # --- helpers ---------------------------------------------------------------
@@ -131,3 +146,21 @@ class RecordingsApi:
             raise ApiError(403, "wrong_meeting", "the token is for another meeting")
         return recording
 
+
+def _check_range(request: Request, size: int) -> None:
+    """A Range header FileResponse would refuse, refused as a typed error
+    (FileResponse answers those in plain text, without naming the header)."""
+    wanted = request.headers.get("range")
+    if wanted is None:
+        return
+    try:
+        # The very parser FileResponse then uses, so both agree on what is readable.
+        FileResponse._parse_range_header(wanted, size)
+    except MalformedRangeHeader as exc:
+        reason = exc.content.removeprefix("Range header: ")
+        raise ApiError(400, "bad_range", f"cannot read the Range header: {reason}",
+                       field="Range") from exc
+    except RangeNotSatisfiable as exc:
+        raise ApiError(416, "range_not_satisfiable",
+                       f"the file has {size} bytes; a range starts past its end",
+                       field="Range", headers={"Content-Range": f"bytes */{size}"}) from exc

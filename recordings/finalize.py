@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 CHAPTER_TIME_BASE = Fraction(1, 1000)
 
 
+class NothingRecorded(Exception):
+    """No part file holds a packet (stopped before any media arrived): there
+    is no file to make (the muxer writes none without packets)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Joined:
     path: Path
@@ -87,6 +92,7 @@ def join_parts(
         for index, spec in enumerate(specs)
         if (directory / spec.part_name()).exists()
     ]
+    muxed = 0
     for seconds, index, data, pts, base, keyframe in heapq.merge(*sources, key=lambda p: p[0]):
         packet = av.Packet(data)
         packet.pts = packet.dts = pts
@@ -96,6 +102,11 @@ def join_parts(
         out.mux(packet)
         frame = 0.02 if specs[index].kind == "audio" else 1 / 30
         end = max(end, seconds + frame)
+        muxed += 1
+    if not muxed:
+        out.close()
+        temporary.unlink(missing_ok=True)
+        raise NothingRecorded(f"no media in the part files of {name}")
     chapter_infos = _chapters(chapters, end)
     out.set_chapters([
         {

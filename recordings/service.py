@@ -9,13 +9,19 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from recordings.finalize import Chapter, join_parts, remove_parts, write_sidecars
+from recordings.finalize import (
+    Chapter,
+    NothingRecorded,
+    join_parts,
+    remove_parts,
+    write_sidecars,
+)
 from recordings.index import RecordingIndex
 from recordings.journal import read_journal
 from recordings.model import FileInfo, Recording, RecordingState
 from recordings.recorder import Recorder
 from recordings.writer import TrackSpec
-from server.hub import Elsewhere, Hub
+from server.hub import Elsewhere, Hub, UnknownMeeting
 from server.protocol import RecordingStatus
 from server.room import Room
 
@@ -56,7 +62,10 @@ class RecordingService:
     async def start(self, meeting_id: str, after: Recording | None = None) -> Recording:
         """Start recording a meeting (Elsewhere if another node hosts it);
         ``after``: the part this one continues."""
-        room = await self.hub.open(meeting_id)
+        try:
+            room = await self.hub.open(meeting_id)
+        except UnknownMeeting as exc:
+            raise RecordingError(404, "not_found", f"no meeting {meeting_id!r}") from exc
         async with self._lock:
             if any(r.room is room for r in self.active.values()):
                 raise RecordingError(409, "already_recording", "this meeting is being recorded")
@@ -132,6 +141,15 @@ class RecordingService:
                     for e in events if e["event"] == "chapter"]
         try:
             joined = await asyncio.to_thread(join_parts, directory, recording.id, specs, chapters)
+        except NothingRecorded:
+            # Stopped before the first packet: an outcome, not a fault.
+            log.info("recording %s stopped before any media arrived", recording.id)
+            await asyncio.to_thread(remove_parts, directory, specs)
+            failed = recording.model_copy(update={
+                "state": RecordingState.FAILED, "duration": 0.0,
+                "note": "nothing was recorded: stopped before any media arrived"})
+            await self.index.put(failed)
+            return failed
         except Exception as exc:
             log.exception("recording %s could not be finished", recording.id)
             failed = recording.model_copy(update={"state": RecordingState.FAILED,

@@ -13,8 +13,9 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from agenda.http import ApiError, Call, json_response
+from agenda.http import ApiError, Call, declared_over, json_response
 from agenda.openapi import Access, Endpoint, Reply
+from agenda.schemas import ErrorBody
 from server.auth.roles import Permission, Role
 from server.auth.tokens import Grant
 from server.hub import Hub
@@ -65,7 +66,7 @@ class Playback:
         return self._locks.setdefault(meeting_id, asyncio.Lock())
 
     def directory(self, meeting_id: str) -> Path:
-        if not MEETING_ID.match(meeting_id):
+        if not MEETING_ID.fullmatch(meeting_id):
             raise ApiError(404, "not_found", f"no meeting {meeting_id!r}")
         return self.root / meeting_id
 
@@ -89,7 +90,7 @@ class Playback:
                 raise ProtocolError(ErrorCode.NOT_FOUND, "that item has no media file",
                                     field="item")
             name = item.media
-        if not name or not SAFE_NAME.match(name):
+        if not name or not SAFE_NAME.fullmatch(name):
             raise ProtocolError(ErrorCode.INVALID_MESSAGE, "give an item or a file name",
                                 field="file")
         path = self.directory(room.meeting.id) / name
@@ -235,7 +236,13 @@ class Playback:
                      {200: Reply("files", MediaList)}, tag="media"),
             Endpoint("PUT", MEDIA + "/{name}", self.upload_media,
                      "Upload a media file to play into the meeting (the raw file as the body)",
-                     Access.MANAGE, {201: Reply("stored", MediaFile)}, tag="media"),
+                     Access.MANAGE,
+                     {201: Reply("stored", MediaFile),
+                      400: Reply("bad_name: a file name other than letters, digits, '.', '_', "
+                                 "'-' and spaces", ErrorBody),
+                      413: Reply("too_large: the file is larger than 2 GiB", ErrorBody)},
+                     patterns={"name": SAFE_NAME.pattern},
+                     raw_body="application/octet-stream", tag="media"),
         ]
 
     async def list_media(self, call: Call) -> Response:
@@ -248,12 +255,14 @@ class Playback:
 
     async def upload_media(self, call: Call) -> Response:
         name = call.param("name")
-        if not SAFE_NAME.match(name):
+        if not SAFE_NAME.fullmatch(name):
             raise ApiError(400, "bad_name", "letters, digits, '.', '_', '-' and spaces only",
                            field="name")
         meeting_id = call.param("meeting_id")
         if await self.hub.store.get(meeting_id) is None:
             raise ApiError(404, "not_found", f"no meeting {meeting_id!r}")
+        if declared_over(call.request, MAX_UPLOAD):  # refused before a byte is stored
+            raise ApiError(413, "too_large", f"files up to {MAX_UPLOAD} bytes")
         directory = self.directory(meeting_id)
         await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
         temporary = directory / f"{name}.part"

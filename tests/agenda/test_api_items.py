@@ -136,6 +136,30 @@ async def test_patch_item_errors_name_the_field(api: Api) -> None:
     assert_problem(answer, 403, "forbidden", None)
 
 
+async def test_patch_takes_null_only_where_an_item_may_be_empty(api: Api) -> None:
+    # Fuzzing: the document said every ItemPatch field was nullable, and
+    # {"kind": null} was refused as "Input should be 'speech', …".
+    for name in ("kind", "title", "start", "duration", "speakers"):
+        answer = await api.client.patch(f"{ITEMS}/cities", json={name: None, "version": 1},
+                                        headers=api.organiser())
+        assert_problem(answer, 422, "bad_duration" if name == "duration" else "invalid",
+                       f"items[3].{name}")
+        assert answer.json()["message"] == (
+            f"{name} cannot be null; leave it out to keep it as it is")
+    answer = await api.client.patch(
+        f"{ITEMS}/cities", json={"floor_language": None, "media": None, "version": 1},
+        headers=api.organiser())
+    assert answer.status_code == 200, answer.text
+    cities = next(i for i in answer.json()["items"] if i["id"] == "cities")
+    assert cities["floor_language"] is None
+    answer = await api.client.patch("/api/meetings/demo", json={"moderated": None},
+                                    headers=api.organiser(version=2))
+    assert_problem(answer, 422, "invalid", "moderated")
+    answer = await api.client.patch("/api/meetings/demo", json={"chair": None},
+                                    headers=api.organiser(version=2))
+    assert answer.status_code == 200, answer.text
+
+
 async def test_item_versions_guard_each_item(api: Api) -> None:
     # Two editors loaded the agenda at version 1; they edit different items.
     first, second = await asyncio.gather(

@@ -90,6 +90,25 @@ async def test_create_validates_every_rule(api: Api) -> None:
     await refused({"surprise": 1}, "unknown_field", "surprise")
 
 
+async def test_messages_name_the_value_refused(api: Api) -> None:
+    # The messages were templates ("unknown time zone {name!r}"), never filled in.
+    site = api.auth(meeting="*")
+    body = {**new_meeting(), "timezone": "Europe/Lyon", "languages": ["it", "xx"],
+            "booths": [{"id": "en", "a": "en", "b": "fr", "understands": ["en"]}]}
+    answer = await api.client.post("/api/meetings", json=body, headers=site)
+    messages = {p["field"]: p["message"] for p in answer.json()["errors"]}
+    assert messages["timezone"] == "unknown time zone 'Europe/Lyon'"
+    assert messages["languages[1]"] == "unknown language 'xx'"
+    body = {**new_meeting(), "booths": [{"id": "en", "a": "en", "b": "fr", "understands": ["en"]}]}
+    answer = await api.client.post("/api/meetings", json=body, headers=site)
+    assert_problem(answer, 422, "language_not_in_meeting", "booths[0].b")
+    assert answer.json()["message"] == "booth 'en' outputs 'fr', not a language of the meeting"
+    body = {**new_meeting(), "venues": [*new_meeting()["venues"]] * 2}
+    answer = await api.client.post("/api/meetings", json=body, headers=site)
+    assert_problem(answer, 422, "duplicate_id", "venues[1].id")
+    assert answer.json()["message"] == "venues: id 'como' is used twice"
+
+
 async def test_get_needs_a_token_of_that_meeting(api: Api) -> None:
     answer = await api.client.get("/api/meetings/demo")
     assert_problem(answer, 401, "missing_token", None)
@@ -178,6 +197,30 @@ async def test_writes_need_a_version(api: Api) -> None:
     assert_problem(answer, 400, "bad_version", "If-Match")
 
 
+async def test_versions_that_are_not_plain_numbers(api: Api) -> None:
+    # Found while fuzzing: "²" passed str.isdigit() and int() refused it, as it
+    # refuses 5000 digits; both were 500s.
+    auth = {name.encode(): value.encode() for name, value in api.auth().items()}
+    for header in (b'"\xb2"', b'"\xd9\xa1"', b'"' + b"9" * 5000 + b'"', b'"1", "2"',
+                   b"", b"-1", b'W/"7', b"*"):
+        answer = await api.client.patch("/api/meetings/demo", json={"chair": "A"},
+                                        headers={**auth, b"If-Match": header})
+        assert_problem(answer, 400, "bad_version", "If-Match")
+    for version in (b"0", b"-3", b"1.5", b'"1"', b"true", b"1e400"):
+        answer = await api.client.patch(
+            "/api/meetings/demo", headers=api.auth(),
+            content=b'{"chair": "A", "version": ' + version + b"}")
+        assert_problem(answer, 422, "invalid", "version")
+    # 1.0 is an integer to JSON Schema and to the body models: so here too.
+    answer = await api.client.patch("/api/meetings/demo", json={"chair": "A", "version": 1.0},
+                                    headers=api.auth())
+    assert answer.status_code == 200, answer.text
+    answer = await api.client.patch("/api/meetings/demo", json={"chair": "B"},
+                                    headers={**api.auth(), "If-Match": 'W/"2"'})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["etag"] == '"3"'
+
+
 async def test_bodies_malformed_or_too_large(api: Api) -> None:
     headers = {**api.organiser(version=1), "Content-Type": "application/json"}
     for body in (b"{chair:", b"\xff", b'{"chair": ' + b"[" * 50_000,
@@ -188,6 +231,9 @@ async def test_bodies_malformed_or_too_large(api: Api) -> None:
     assert_problem(answer, 400, "bad_body", None)
     big = b'{"chair": "' + b"x" * (300 * 1024) + b'"}'
     answer = await api.client.patch("/api/meetings/demo", content=big, headers=headers)
+    assert_problem(answer, 413, "too_large", None)
+    answer = await api.client.patch("/api/meetings/demo", content=b"{}",
+                                    headers={**headers, "Content-Length": "9" * 5000})
     assert_problem(answer, 413, "too_large", None)
 
     async def chunks() -> Any:  # no Content-Length: the limit holds while streaming

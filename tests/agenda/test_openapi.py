@@ -9,6 +9,7 @@ from openapi_spec_validator import validate
 from starlette.routing import Route
 
 from agenda.api import AgendaApi
+from agenda.languages import LANGUAGES
 from agenda.model import Meeting
 from agenda.schemas import ItemPatch
 from tests.agenda.conftest import Api
@@ -75,3 +76,57 @@ async def test_every_endpoint_has_a_distinct_operation_id(api: Api) -> None:
     table = AgendaApi(services.store, services.authority, lambda: "http://x").endpoints()
     ids = [e.operation_id for e in table]
     assert len(ids) == len(set(ids)) >= 19
+
+
+async def test_the_document_says_what_the_server_answers(api: Api) -> None:
+    # Each of these was an answer schemathesis found undocumented.
+    paths = (await fetch(api))["paths"]
+
+    def statuses(path: str, method: str) -> set[str]:
+        return set(paths[path][method]["responses"])
+
+    assert "409" in statuses("/api/meetings", "post")  # already_exists
+    assert "409" in statuses("/api/meetings/{meeting_id}/recordings", "post")
+    assert "409" in statuses("/api/recordings/{recording_id}/stop", "post")
+    assert "409" in statuses("/api/recordings/{recording_id}/exports", "post")
+    upload = paths["/api/meetings/{meeting_id}/media/{name}"]["put"]
+    assert {"201", "400", "413"} <= set(upload["responses"])
+    assert "application/octet-stream" in upload["requestBody"]["content"]
+    [name] = [p for p in upload["parameters"] if p["name"] == "name"]
+    assert re.fullmatch(name["schema"]["pattern"], "uzbekistan.webm")
+    assert not re.search(name["schema"]["pattern"], "../x")
+    files = paths["/api/recordings/{recording_id}/files/{name}"]["get"]
+    assert {"200", "206", "400", "416"} <= set(files["responses"])
+    assert {"video/x-matroska", "text/vtt", "application/json", "video/webm"} <= set(
+        files["responses"]["200"]["content"])
+    assert ("Range", "header") in {(p["name"], p["in"]) for p in files["parameters"]}
+
+
+async def test_if_match_and_languages_are_described_as_checked(api: Api) -> None:
+    document = await fetch(api)
+    patch = document["paths"]["/api/meetings/{meeting_id}"]["patch"]
+    [if_match] = [p for p in patch["parameters"] if p["name"] == "If-Match"]
+    pattern = if_match["schema"]["pattern"]
+    for good in ('"7"', "7", 'W/"7"'):
+        assert re.search(pattern, good)
+    for bad in ("", "soon", '"²"', '"7', '"1", "2"', "*", '"' + "9" * 19 + '"'):
+        assert not re.search(pattern, bad)
+    booth = document["components"]["schemas"]["Booth"]["properties"]
+    assert booth["a"]["enum"] == list(LANGUAGES)
+    title = document["components"]["schemas"]["Meeting"]["properties"]["title"]
+    assert title["minProperties"] == 1
+    assert title["propertyNames"]["enum"] == list(LANGUAGES)
+
+
+async def test_patches_are_nullable_only_where_the_stored_field_is(api: Api) -> None:
+    schemas = (await fetch(api))["components"]["schemas"]
+
+    def nullable(schema: dict[str, Any]) -> bool:
+        return {"type": "null"} in schema.get("anyOf", [])
+
+    item = schemas["ItemPatch"]["properties"]
+    assert {name for name, field in item.items() if nullable(field)} == {
+        "floor_language", "media", "version"}
+    meeting = schemas["MeetingPatch"]["properties"]
+    assert {name for name, field in meeting.items() if nullable(field)} == {"chair", "version"}
+    assert not schemas["MeetingPatch"].get("required")

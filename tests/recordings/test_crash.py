@@ -8,13 +8,17 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import av
 import httpx
 import pytest
 
-from tests.support.live import free_port
+from recordings.journal import Journal
+from recordings.model import Recording, RecordingState
+from recordings.recorder import track_specs
+from tests.support.live import LiveServer, free_port
 from tests.support.tones import ToneTrack
 from tests.support.whip import WhipPublisher
 
@@ -98,3 +102,36 @@ async def test_sigkill_during_recording_is_recovered(tmp_path: Path) -> None:
         assert packet.pts is not None and packet.time_base is not None
         assert 3.0 <= float(packet.pts * packet.time_base) <= 6.0
     assert not list(path.parent.glob("*.part.mkv")), "part files are removed once joined"
+
+
+async def test_a_stop_before_any_media_is_a_failed_recording_with_a_note(
+    server: LiveServer,
+) -> None:
+    # The muxer writes no file without packets: finishing raised FileNotFoundError
+    # (seen while fuzzing: a recording stopped within milliseconds of its start).
+    service = server.services.recordings
+    recording = Recording(id="rec-empty", meeting="demo", state=RecordingState.RECORDING,
+                          started_at=time.time())
+    directory = service.directory(recording)
+    directory.mkdir(parents=True)
+    specs = track_specs(["fr", "zh", "en"])
+    journal = Journal(directory / "journal.jsonl")
+    journal.write("start", id=recording.id, meeting="demo", started_at=recording.started_at,
+                  tracks=[{"key": s.key, "kind": s.kind, "language": s.language,
+                           "title": s.title, "original": s.original, "default": s.default}
+                          for s in specs])
+    journal.close()
+    for spec in specs:  # as a crash leaves them: made, never written to
+        (directory / spec.part_name()).touch()
+    await service.index.put(recording)
+
+    [failed] = await service.recover()
+    assert failed.state is RecordingState.FAILED
+    assert failed.note == "nothing was recorded: stopped before any media arrived"
+    headers = {"Authorization": f"Bearer {server.token('delegate')}"}
+    async with httpx.AsyncClient(base_url=server.base, headers=headers) as http:
+        answer = await http.get(f"/api/recordings/{recording.id}")
+    assert answer.status_code == 200
+    assert answer.json()["state"] == "failed"
+    assert answer.json()["files"] == []
+    assert not list(directory.glob("*.mkv*")), "no part files, no half-made file"
