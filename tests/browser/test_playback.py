@@ -5,19 +5,17 @@ is heard through Web Audio (440 Hz floor, 1000 Hz interpreter)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiortc.mediastreams import VideoStreamTrack
 
 from tests.support.live import LiveServer
 from tests.support.pages import BrowserParticipant
+from tests.support.recording import record_demo
 from tests.support.tones import ToneTrack
 from tests.support.whip import WhipPublisher
-from tests.support.wsclient import SignallingClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
@@ -50,47 +48,11 @@ POSITION = "window.silkhall.currentTime"
 
 
 async def record(server: LiveServer) -> tuple[dict[str, Any], float, float]:
-    """About 9 s of the demo meeting: a venue with 440 Hz and video, the zh
-    interpreter live (1000 Hz) for 3 s of it, the agenda advanced once.
-    Returns the recording and when the interpreter was live."""
-    organiser = server.token("organiser", name="Chair")
-    venue = WhipPublisher(server.base, "demo", server.token("venue", venue="lyon"),
-                          ToneTrack(440), video=VideoStreamTrack())
-    chair = SignallingClient(server.ws_url, organiser)
-    interpreter = SignallingClient(server.ws_url, server.token("interpreter", booth="zh"),
-                                   mic=ToneTrack(1000))
-    headers = {"Authorization": f"Bearer {organiser}"}
-    async with httpx.AsyncClient(base_url=server.base, headers=headers, timeout=30) as http:
-        try:
-            assert (await venue.start()).status_code == 201
-            await chair.join()
-            await interpreter.join()
-            await interpreter.wait_connected()
-            await chair.send({"type": "agenda_start"})
-            await asyncio.sleep(1.0)
-            response = await http.post("/api/meetings/demo/recordings")
-            assert response.status_code == 201, response.text
-            recording_id = response.json()["id"]
-            await chair.wait_for("recording", lambda m: m["active"])
-            t0 = time.monotonic()
-            await asyncio.sleep(2.0)
-            await interpreter.send({"type": "console_mic", "on": True})
-            live_from = time.monotonic() - t0
-            await asyncio.sleep(3.0)
-            await interpreter.send({"type": "console_mic", "on": False})
-            live_to = time.monotonic() - t0
-            await asyncio.sleep(1.0)
-            await chair.send({"type": "agenda_next"})
-            await asyncio.sleep(2.5)
-            response = await http.post(f"/api/recordings/{recording_id}/stop")
-            assert response.status_code == 200, response.text
-        finally:
-            await interpreter.close()
-            await chair.close()
-            await venue.stop()
-    recording: dict[str, Any] = response.json()
+    """The demo recording, and when the interpreter was live in it."""
+    made = await record_demo(server)
+    recording = made.done
     assert recording["state"] == "finished" and len(recording["chapters"]) == 2, recording
-    return recording, live_from, live_to
+    return recording, made.live_from, made.live_to
 
 
 async def heard(viewer: BrowserParticipant, seconds: float = 0.3) -> float:

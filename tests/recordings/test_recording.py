@@ -4,10 +4,8 @@ agenda; and no codec work for it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +13,10 @@ import av
 import httpx
 import numpy as np
 import pytest
-from aiortc.mediastreams import VideoStreamTrack
 
 from tests.support.live import LiveServer
-from tests.support.tones import ToneTrack, dominant_frequency
-from tests.support.whip import WhipPublisher
-from tests.support.wsclient import SignallingClient
+from tests.support.recording import record_demo
+from tests.support.tones import dominant_frequency
 
 pytestmark = pytest.mark.media
 
@@ -58,48 +54,12 @@ def decode_track(path: Path, language: str) -> np.ndarray:
 
 
 async def test_recording_has_every_language_video_and_chapters(server: LiveServer) -> None:
-    organiser = server.token("organiser", name="Chair")
-    headers = {"Authorization": f"Bearer {organiser}"}
-    venue = WhipPublisher(server.base, "demo", server.token("venue", venue="lyon"),
-                          ToneTrack(440), video=VideoStreamTrack())
-    chair = SignallingClient(server.ws_url, organiser)
-    interpreter = SignallingClient(server.ws_url, server.token("interpreter", booth="zh"),
-                                   mic=ToneTrack(1000))
+    made = await record_demo(server)
+    recording, done = made.started, made.done
+    live_from, live_to, next_at = made.live_from, made.live_to, made.next_at
+    assert recording["state"] == "recording"
+    headers = {"Authorization": f"Bearer {server.token('organiser')}"}
     async with httpx.AsyncClient(base_url=server.base, headers=headers, timeout=30) as http:
-        try:
-            assert (await venue.start()).status_code == 201
-            await chair.join()
-            await interpreter.join()
-            await interpreter.wait_connected()
-            await chair.send({"type": "agenda_start"})
-            await asyncio.sleep(1.0)
-
-            response = await http.post("/api/meetings/demo/recordings")
-            assert response.status_code == 201, response.text
-            recording = response.json()
-            assert recording["state"] == "recording"
-            await chair.wait_for("recording", lambda m: m["active"])
-            t0 = time.monotonic()
-
-            await asyncio.sleep(2.0)
-            await interpreter.send({"type": "console_mic", "on": True})
-            live_from = time.monotonic() - t0
-            await asyncio.sleep(3.0)
-            await interpreter.send({"type": "console_mic", "on": False})
-            live_to = time.monotonic() - t0
-            await asyncio.sleep(1.0)
-            await chair.send({"type": "agenda_next"})
-            next_at = time.monotonic() - t0
-            await asyncio.sleep(2.0)
-
-            response = await http.post(f"/api/recordings/{recording['id']}/stop")
-            assert response.status_code == 200, response.text
-            done = response.json()
-        finally:
-            await interpreter.close()
-            await chair.close()
-            await venue.stop()
-
         assert done["state"] == "finished"
         assert done["duration"] > 8
         listed = (await http.get("/api/meetings/demo/recordings")).json()["recordings"]
