@@ -191,6 +191,8 @@ class AgendaApi:
     def _route(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint_call(request: Request) -> Response:
             grant = self._authorise(request, endpoint)
+            if endpoint.meeting_must_exist:
+                await self._meeting(request.path_params["meeting_id"])
             body: dict[str, object] = {}
             if endpoint.body is not None:
                 body = await read_object(request, self._max_body,

@@ -61,6 +61,9 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)  # request header → description
     patterns: dict[str, str] = field(default_factory=dict)  # path parameter or header → regex
     raw_body: str | None = None  # a body that is not JSON, of this media type
+    # 404 before the handler runs when the path's meeting is not stored (for
+    # handlers that would otherwise answer for any id, e.g. with an empty list).
+    meeting_must_exist: bool = False
 
     @property
     def operation_id(self) -> str:

@@ -233,7 +233,7 @@ class Playback:
     def endpoints(self) -> list[Endpoint]:
         return [
             Endpoint("GET", MEDIA, self.list_media, "Media files of a meeting", Access.READ,
-                     {200: Reply("files", MediaList)}, tag="media"),
+                     {200: Reply("files", MediaList)}, tag="media", meeting_must_exist=True),
             Endpoint("PUT", MEDIA + "/{name}", self.upload_media,
                      "Upload a media file to play into the meeting (the raw file as the body)",
                      Access.MANAGE,
@@ -242,7 +242,8 @@ class Playback:
                                  "'-' and spaces", ErrorBody),
                       413: Reply("too_large: the file is larger than 2 GiB", ErrorBody)},
                      patterns={"name": SAFE_NAME.pattern},
-                     raw_body="application/octet-stream", tag="media"),
+                     raw_body="application/octet-stream", tag="media",
+                     meeting_must_exist=True),
         ]
 
     async def list_media(self, call: Call) -> Response:

@@ -88,7 +88,8 @@ class LiveApi:
         return [
             Endpoint("GET", "/api/meetings/{meeting_id}/live", self.get_live,
                      "The meeting's live state, the same from every node", Access.READ,
-                     {200: Reply("live state", LiveState)}, tag="live"),
+                     {200: Reply("live state", LiveState)}, tag="live",
+                     meeting_must_exist=True),
         ]
 
     async def get_live(self, call: Call) -> Response:

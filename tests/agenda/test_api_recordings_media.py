@@ -33,6 +33,20 @@ async def test_recording_an_unknown_meeting_is_404(api: Api) -> None:
     assert not api.services.hub.rooms
 
 
+async def test_an_unknown_meeting_has_no_media_and_no_live_state(api: Api) -> None:
+    # With a site token these answered 200 with an empty list or a closed room.
+    site = api.auth(meeting="*")
+    for path in ("/api/meetings/nowhere/media", "/api/meetings/nowhere/live"):
+        answer = await api.client.get(path, headers=site)
+        assert_problem(answer, 404, "not_found", None)
+    answer = await api.client.put("/api/meetings/nowhere/media/clip.webm", content=b"x",
+                                  headers=site)
+    assert_problem(answer, 404, "not_found", None)
+    assert not (api.services.playback.root / "nowhere").exists()
+    for path in ("/api/meetings/demo/media", "/api/meetings/demo/live"):
+        assert (await api.client.get(path, headers=site)).status_code == 200
+
+
 async def test_recording_files_refuse_unreadable_ranges_as_json(api: Api) -> None:
     # Starlette's FileResponse answers these in plain text; the API names the header.
     recording = await finished_recording(api)
