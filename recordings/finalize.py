@@ -71,6 +71,18 @@ def _packets(path: Path, index: int) -> Iterator[Packet]:
             log.info("part file %s ends early (%s): kept what was readable", path, exc)
 
 
+def _unreadable(path: Path) -> bool:
+    """A part file with bytes in it that the demuxer cannot open (an empty
+    one is what a crash before the first packet leaves)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    try:
+        av.open(str(path)).close()
+    except (av.FFmpegError, OSError):
+        return True
+    return False
+
+
 def _has_packets(path: Path) -> bool:
     return path.exists() and next(_packets(path, 0), None) is not None
 
@@ -106,6 +118,10 @@ def join_parts(
     if not muxed:
         out.close()
         temporary.unlink(missing_ok=True)
+        if any(_unreadable(directory / spec.part_name()) for spec in specs):
+            # Not "nothing recorded": the parts may hold media a repair could
+            # save, so they stay, and the recording fails with this reason.
+            raise OSError(f"the part files of {name} cannot be read")
         raise NothingRecorded(f"no media in the part files of {name}")
     chapter_infos = _chapters(chapters, end)
     out.set_chapters([

@@ -145,9 +145,11 @@ class RecordingService:
             # Stopped before the first packet: an outcome, not a fault.
             log.info("recording %s stopped before any media arrived", recording.id)
             await asyncio.to_thread(remove_parts, directory, specs)
+            note = "nothing was recorded: stopped before any media arrived"
             failed = recording.model_copy(update={
                 "state": RecordingState.FAILED, "duration": 0.0,
-                "note": "nothing was recorded: stopped before any media arrived"})
+                # An interrupted part keeps what it says of its continuation.
+                "note": f"{recording.note}; {note}" if recording.note else note})
             await self.index.put(failed)
             return failed
         except Exception as exc:

@@ -104,8 +104,9 @@ async def test_sigkill_during_recording_is_recovered(tmp_path: Path) -> None:
     assert not list(path.parent.glob("*.part.mkv")), "part files are removed once joined"
 
 
+@pytest.mark.parametrize("content", [b"", b"\x00garbage, not Matroska" * 100])
 async def test_a_stop_before_any_media_is_a_failed_recording_with_a_note(
-    server: LiveServer,
+    server: LiveServer, content: bytes
 ) -> None:
     # The muxer writes no file without packets: finishing raised FileNotFoundError
     # (seen while fuzzing: a recording stopped within milliseconds of its start).
@@ -121,17 +122,23 @@ async def test_a_stop_before_any_media_is_a_failed_recording_with_a_note(
                            "title": s.title, "original": s.original, "default": s.default}
                           for s in specs])
     journal.close()
-    for spec in specs:  # as a crash leaves them: made, never written to
-        (directory / spec.part_name()).touch()
+    for spec in specs:  # empty: as a crash leaves them, made and never written to
+        (directory / spec.part_name()).write_bytes(content)
     await service.index.put(recording)
 
     [failed] = await service.recover()
     assert failed.state is RecordingState.FAILED
-    assert failed.note == "nothing was recorded: stopped before any media arrived"
+    if content:
+        # Unreadable is not empty: the parts stay for a repair, and the note says why.
+        assert failed.note is not None and "cannot be read" in failed.note
+        assert all((directory / spec.part_name()).exists() for spec in specs)
+    else:
+        assert failed.note == "nothing was recorded: stopped before any media arrived"
+        assert not any((directory / spec.part_name()).exists() for spec in specs)
     headers = {"Authorization": f"Bearer {server.token('delegate')}"}
     async with httpx.AsyncClient(base_url=server.base, headers=headers) as http:
         answer = await http.get(f"/api/recordings/{recording.id}")
     assert answer.status_code == 200
     assert answer.json()["state"] == "failed"
     assert answer.json()["files"] == []
-    assert not list(directory.glob("*.mkv*")), "no part files, no half-made file"
+    assert not list(directory.glob("*.mkv.tmp")), "no half-made file"
