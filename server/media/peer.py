@@ -226,6 +226,10 @@ class ServerPeer:
             slot.track.stop()
         for line in self.receive_lines:
             line.source.set_keyframe_requester(None)
+            # Packets still arriving while the transport closes go nowhere.
+            tap = tap_of(line.transceiver)
+            tap.sink = None
+            tap.on_codec = None
         try:
             await asyncio.wait_for(self.pc.close(), timeout=5)
         except (TimeoutError, Exception):  # a broken transport must not block leaving
