@@ -22,6 +22,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.support.live import LiveServer
+from tests.support.meeting_pages import SILENT, no_page_errors, open_delegate, open_organiser
 from tests.support.pages import BrowserParticipant
 from tests.support.tones import dominant_frequency, tone_power
 from tests.support.whip import WhepListener
@@ -30,35 +31,8 @@ from tests.support.wsclient import SignallingClient
 pytestmark = pytest.mark.browser
 
 VOICE = 660.0
-SILENT = 1e-4  # tone power of a frequency that is not there
 
 
-async def open_organiser(playwright: Any, tmp: Path, server: LiveServer) -> BrowserParticipant:
-    organiser = await BrowserParticipant.open(playwright, tmp, None)
-    await organiser.page.set_viewport_size({"width": 1400, "height": 1000})
-    token = server.token("organiser", name="Xavier Lépingle")
-    await organiser.goto(f"{server.base}/organiser/demo#token={token}")
-    await organiser.wait_until(
-        "window.silkhall.doc && window.silkhall.coverage && window.silkhall.agendaState"
-        " && window.silkhall.moderation")
-    return organiser
-
-
-async def open_delegate(
-    playwright: Any, tmp: Path, server: LiveServer, name: str, frequency: float | None = None
-) -> BrowserParticipant:
-    delegate = await BrowserParticipant.open(playwright, tmp, frequency)
-    token = server.token("delegate", name=name)
-    await delegate.goto(f"{server.base}/delegate/demo#token={token}")
-    await delegate.page.click("#join")
-    await delegate.wait_until("window.silkhall.agendaState && window.silkhall.moderation")
-    return delegate
-
-
-def no_page_errors(*pages: BrowserParticipant) -> None:
-    for page in pages:
-        errors = [line for line in page.console if line.startswith("pageerror")]
-        assert not errors, errors
 
 
 async def test_chair_advances_delegates_and_booths_follow(

@@ -11,9 +11,7 @@ is uploaded in the Media tab and played into the meeting, paused and stopped.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,33 +19,22 @@ import pytest
 from playwright.async_api import expect
 
 from server.media.testcard import make_webm
-from tests.browser.test_agenda_live import no_page_errors, open_delegate, open_organiser
 from tests.support.live import LiveServer
-from tests.support.tones import ToneTrack, dominant_frequency, tone_power
+from tests.support.meeting_pages import (
+    floor_carries,
+    floor_silent,
+    no_page_errors,
+    open_delegate,
+    open_organiser,
+)
+from tests.support.tones import ToneTrack
 from tests.support.whip import WhepListener
 from tests.support.wsclient import SignallingClient
 
 pytestmark = pytest.mark.browser
 
 DESK = 440.0
-SILENT = 1e-4  # tone power of a frequency that is not there
 HANGZHOU = "#feeds tr[data-venue=hangzhou]"
-
-
-async def floor_carries(floor: WhepListener, frequency: float, timeout: float = 8.0) -> None:
-    assert floor.collector is not None
-    deadline = time.monotonic() + timeout
-    while dominant_frequency(floor.collector.last(0.6)) != pytest.approx(frequency, abs=5):
-        assert time.monotonic() < deadline, f"{frequency} Hz never reached the floor"
-        await asyncio.sleep(0.1)
-
-
-async def floor_silent(floor: WhepListener, frequency: float, timeout: float = 5.0) -> None:
-    assert floor.collector is not None
-    deadline = time.monotonic() + timeout
-    while tone_power(floor.collector.last(0.6), frequency) >= SILENT:
-        assert time.monotonic() < deadline, f"{frequency} Hz stayed on the floor"
-        await asyncio.sleep(0.1)
 
 
 async def test_venue_feeds_mute_and_recording(

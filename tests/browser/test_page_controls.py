@@ -25,9 +25,14 @@ from playwright.async_api import expect
 from agenda.demo import demo_meeting
 from server.auth.roles import Role
 from server.participant import Participant
-from tests.browser.test_agenda_live import no_page_errors
-from tests.browser.test_organiser_venues import floor_carries, floor_silent
 from tests.support.live import LiveServer
+from tests.support.meeting_pages import (
+    SILENT,
+    floor_carries,
+    floor_silent,
+    no_page_errors,
+    open_organiser,
+)
 from tests.support.pages import BrowserParticipant
 from tests.support.tones import tone_power
 from tests.support.whip import WhepListener
@@ -42,7 +47,6 @@ UI_LANGUAGES: list[dict[str, str]] = json.loads(
 
 CHAIR = 770.0
 VOICE = 660.0
-SILENT = 1e-4  # tone power of a frequency that is not there
 WAIT = 15_000  # ms, for what crosses the server (a shared 2-core machine)
 CONNECTED = "window.silkhall.mediaState === 'connected'"
 
@@ -53,20 +57,6 @@ def t(table: dict[str, str], key: str, **values: object) -> str:
     for name, value in values.items():
         text = text.replace(f"{{{name}}}", str(value))
     return text
-
-
-async def open_chair(
-    playwright: Any, tmp: Path, server: LiveServer, frequency: float | None = None
-) -> BrowserParticipant:
-    """The organiser page, its live panel joined; the microphone plays ``frequency``."""
-    chair = await BrowserParticipant.open(playwright, tmp, frequency)
-    await chair.page.set_viewport_size({"width": 1400, "height": 1000})
-    token = server.token("organiser", name="Xavier Lépingle")
-    await chair.goto(f"{server.base}/organiser/demo#token={token}")
-    await chair.wait_until(
-        "window.silkhall.doc && window.silkhall.you && window.silkhall.agendaState"
-        " && window.silkhall.moderation", timeout=20)
-    return chair
 
 
 async def open_delegate(
@@ -108,7 +98,7 @@ async def test_chair_microphone_reaches_the_floor(
     server: LiveServer, playwright: Any, tmp_path: Path
 ) -> None:
     floor = WhepListener(server.base, "demo", "floor", server.token("delegate"))
-    chair = await open_chair(playwright, tmp_path, server, CHAIR)
+    chair = await open_organiser(playwright, tmp_path, server, CHAIR)
     delegate: BrowserParticipant | None = None
     page = chair.page
     try:
@@ -318,7 +308,7 @@ async def test_delegate_page_in_chinese(
 async def test_organiser_page_in_chinese(
     server: LiveServer, playwright: Any, tmp_path: Path
 ) -> None:
-    chair = await open_chair(playwright, tmp_path, server)
+    chair = await open_organiser(playwright, tmp_path, server)
     page = chair.page
     meeting = demo_meeting()
     keynote = next(item for item in meeting.items if item.id == "keynote")
