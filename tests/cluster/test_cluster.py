@@ -13,13 +13,12 @@ import pytest
 
 from agenda.demo import demo_meeting
 from tests.support.alsa import alsa_home
-from tests.support.cluster import Cluster, cluster
+from tests.support.cluster import ROOT, Cluster, cluster
 from tests.support.pages import BrowserParticipant
 from tests.support.processes import stop
 from tests.support.tones import ToneTrack, dominant_frequency
 from tests.support.whip import WhepListener, WhipPublisher
 from tests.support.wsclient import SignallingClient
-from tests.venues.test_venue_client import ROOT
 
 pytestmark = pytest.mark.media
 

@@ -13,7 +13,7 @@ import pytest
 from aiortc.mediastreams import VideoStreamTrack
 
 from server.media.transcode import PURPOSE
-from tests.media.test_codec_work import count_calls
+from tests.support.codec_spy import count_calls
 from tests.support.live import LiveServer
 from tests.support.pages import BrowserParticipant
 from tests.support.tones import ToneTrack

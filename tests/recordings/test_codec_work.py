@@ -9,7 +9,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.media.test_codec_work import count_calls
+from tests.support.codec_spy import count_calls
 from tests.support.live import LiveServer
 from tests.support.opus import OpusPacketTrack, encode_tone
 from tests.support.wsclient import SignallingClient

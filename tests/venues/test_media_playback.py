@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from server.media.testcard import make_wav, make_webm
-from tests.media.test_codec_work import count_calls
+from tests.support.codec_spy import count_calls
 from tests.support.live import LiveServer
 from tests.support.pages import BrowserParticipant
 from tests.support.tones import dominant_frequency
