@@ -129,8 +129,14 @@ class RecordingsApi:
         if not path.is_relative_to(directory) or not path.is_file() or ".part." in path.name:
             raise ApiError(404, "not_found", "no such file")
         media_type = MEDIA_TYPES.get(Path(path).suffix, "application/octet-stream")
-        _check_range(call.request, path.stat().st_size)
-        return FileResponse(path, media_type=media_type, filename=path.name)
+        stat = path.stat()
+        response = FileResponse(path, media_type=media_type, filename=path.name,
+                                stat_result=stat)
+        # A stale If-Range asks for the whole (changed) file: the Range does not apply.
+        if_range = call.request.headers.get("if-range")
+        if if_range is None or response._should_use_range(if_range):
+            _check_range(call.request, stat.st_size)
+        return response
 
     # --- helpers ---------------------------------------------------------------
 

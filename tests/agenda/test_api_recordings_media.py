@@ -65,6 +65,19 @@ async def test_recording_files_refuse_unreadable_ranges_as_json(api: Api) -> Non
     answer = await api.client.get(url, headers=headers)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/vtt")
+    # If-Range: the ETag it names is current, so the Range holds (and is checked);
+    # a stale one asks for the whole file, whatever the Range says.
+    current = answer.headers["etag"]
+    answer = await api.client.get(url, headers={**headers, "Range": "bytes=9999-",
+                                                "If-Range": current})
+    assert_problem(answer, 416, "range_not_satisfiable", "Range")
+    answer = await api.client.get(url, headers={**headers, "Range": "bytes=0-5",
+                                                "If-Range": current})
+    assert answer.status_code == 206 and answer.content == content[:6]
+    for stale_range in ("bytes=9999-", "bytes=abc"):
+        answer = await api.client.get(url, headers={**headers, "Range": stale_range,
+                                                    "If-Range": '"an-older-version"'})
+        assert answer.status_code == 200 and answer.content == content
 
 
 async def test_media_upload_refuses_bad_names_and_huge_files_before_storing(api: Api) -> None:
